@@ -1,0 +1,97 @@
+//! Monte Carlo batches: trials split in fixed chunks, run on a rayon pool, merged exactly.
+//!
+//! Chunks are fixed ranges of trial indices whatever the thread count, and a trial's
+//! randomness depends on (seed, trial index) alone, and summaries merge exactly; so a run's
+//! summary is the same bit for bit at any thread count.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::model::Scenario;
+use crate::sim::{Workspace, rng::TrialStreams, run_trial};
+use crate::stats::Summary;
+
+/// Trials per chunk: large enough that merging is cheap, small enough to balance two cores.
+pub const CHUNK: u64 = 2048;
+
+/// Most trials a run accepts (a billion is hours of work; beyond is a typo).
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+
+/// How to run a batch.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Number of trials (1..=MAX_TRIALS).
+    pub trials: u64,
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+    /// Show a progress bar on stderr when it is a terminal.
+    pub progress: bool,
+}
+
+/// Run trials `range` of `sc` and summarise them (on the current rayon pool).
+pub fn summarize_range(sc: &Scenario, seed: u64, range: std::ops::Range<u64>, bar: Option<&ProgressBar>) -> Summary {
+    let chunks = (range.end - range.start).div_ceil(CHUNK);
+    (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let lo = range.start + c * CHUNK;
+            let hi = (lo + CHUNK).min(range.end);
+            let mut ws = Workspace::new(sc);
+            let mut sum = Summary::new(sc);
+            for k in lo..hi {
+                run_trial(sc, TrialStreams::new(seed, k), &mut ws, &mut ());
+                sum.add(sc, &ws.out);
+            }
+            if let Some(b) = bar {
+                b.inc(hi - lo);
+            }
+            sum
+        })
+        .reduce(
+            || Summary::new(sc),
+            |mut a, b| {
+                a.merge(&b);
+                a
+            },
+        )
+}
+
+/// Run a whole batch with the options' pool size and progress bar.
+pub fn run(sc: &Scenario, opt: &RunOptions) -> Result<Summary, rayon::ThreadPoolBuildError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = opt.threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    let pool = builder.build()?;
+    let bar = progress_bar(opt);
+    let s = pool.install(|| summarize_range(sc, opt.seed, 0..opt.trials, bar.as_ref()));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(s)
+}
+
+static FORCE_HIDDEN: AtomicBool = AtomicBool::new(false);
+
+/// Turn the progress bar off for this process (tests, `--quiet`).
+pub fn hide_progress() {
+    FORCE_HIDDEN.store(true, Ordering::Relaxed);
+}
+
+fn progress_bar(opt: &RunOptions) -> Option<ProgressBar> {
+    // Only runs long enough to notice get a bar; indicatif draws nothing if stderr is not a
+    // terminal.
+    if !opt.progress || FORCE_HIDDEN.load(Ordering::Relaxed) || opt.trials < 200_000 {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(opt.trials), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}

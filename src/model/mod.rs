@@ -1,0 +1,129 @@
+//! The checked domain model: what the engine trusts and never re-checks.
+//!
+//! Built only by [`crate::scenario::load`] (or by tests), after every rule in the file has
+//! been checked. Entities refer to each other by index; each also keeps its stable name,
+//! because names (not indices) key the random streams and the reports.
+
+pub mod dist;
+
+pub use dist::Dist;
+
+use crate::sim::rng::StreamKey;
+
+/// Index of a team in [`Scenario::teams`].
+pub type TeamId = usize;
+/// Index of a step in [`Scenario::steps`].
+pub type StepId = usize;
+
+/// One exercise, checked and ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name shown in reports (from `[exercise] name`, or the file's stem).
+    pub name: String,
+    /// Optional one-line description.
+    pub description: String,
+    /// Seed from the file (the command line overrides it).
+    pub seed: Option<u64>,
+    /// Trials from the file (the command line overrides it).
+    pub trials: Option<u64>,
+    /// How the incident is noticed.
+    pub detection: Detection,
+    /// The team whose escalation policy the first alert pages.
+    pub first_responder: TeamId,
+    /// Response teams, in name order.
+    pub teams: Vec<Team>,
+    /// The plan's steps, in file order (which breaks ties between steps ready at once).
+    pub steps: Vec<Step>,
+    /// For each step, the steps that wait for it, in step order.
+    pub successors: Vec<Vec<StepId>>,
+}
+
+/// How the fault is noticed: a monitor after a delay, or, if it misses, customer reports.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    /// Fault to alert when the monitor sees it.
+    pub delay: Dist,
+    /// Chance the monitor misses the fault entirely.
+    pub miss: f64,
+    /// Fault to alert when the monitor missed it (e.g. customer reports).
+    pub fallback: Dist,
+}
+
+/// A response team.
+#[derive(Clone, Debug)]
+pub struct Team {
+    /// Stable name.
+    pub name: String,
+    /// How many steps it can work on at once (>= 1).
+    pub capacity: u32,
+    /// Who is paged, in order, when the team is paged.
+    pub escalation: Escalation,
+    /// Stream key of this team's paging draws.
+    pub key: StreamKey,
+}
+
+/// An escalation policy, in the manner of common on-call tools.
+#[derive(Clone, Debug)]
+pub struct Escalation {
+    /// Levels paged in order.
+    pub levels: Vec<EscalationLevel>,
+    /// How many more times the whole list of levels is paged after the first pass.
+    pub repeat: u32,
+    /// Delay after the last timeout until somebody picks the incident up anyway.
+    pub last_resort: Dist,
+}
+
+/// One level of an escalation policy.
+#[derive(Clone, Debug)]
+pub struct EscalationLevel {
+    /// Who this level pages (shown in traces).
+    pub name: String,
+    /// Chance this level acknowledges before its timeout.
+    pub ack: f64,
+    /// Time to acknowledge, given that it does.
+    pub ack_delay: Dist,
+    /// Time after which an unacknowledged page escalates to the next level.
+    pub timeout: f64,
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Stable id.
+    pub id: String,
+    /// Human title (defaults to the id).
+    pub title: String,
+    /// Owner team.
+    pub team: TeamId,
+    /// Steps it waits for.
+    pub after: Vec<StepId>,
+    /// Duration of one attempt.
+    pub duration: Dist,
+    /// Chance an attempt fails and has to be done again (< 1).
+    pub fail: f64,
+    /// Stream key of this step's draws.
+    pub key: StreamKey,
+}
+
+impl Scenario {
+    /// Successor lists computed from each step's `after`; call after editing the plan.
+    pub fn link(&mut self) {
+        let mut succ = vec![Vec::new(); self.steps.len()];
+        for (i, s) in self.steps.iter().enumerate() {
+            for &d in &s.after {
+                succ[d].push(i);
+            }
+        }
+        self.successors = succ;
+    }
+
+    /// Index of the step with this id.
+    pub fn step_index(&self, id: &str) -> Option<StepId> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    /// Index of the team with this name.
+    pub fn team_index(&self, name: &str) -> Option<TeamId> {
+        self.teams.iter().position(|t| t.name == name)
+    }
+}

@@ -1,0 +1,74 @@
+//! The terminal summary.
+
+use std::fmt::Write as _;
+
+use super::json::Timing;
+use crate::model::Scenario;
+use crate::stats::{Sketch, Summary};
+
+fn row(out: &mut String, label: &str, s: &Sketch) {
+    let _ = writeln!(
+        out,
+        "  {label:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+        s.mean(),
+        s.quantile(0.5),
+        s.quantile(0.9),
+        s.quantile(0.95),
+        s.quantile(0.99),
+        s.min(),
+        s.max()
+    );
+}
+
+/// A few dozen lines a person reads at the end of a run.
+pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "drillsim {}: {}", env!("CARGO_PKG_VERSION"), sc.name);
+    if !sc.description.is_empty() {
+        let _ = writeln!(out, "  {}", sc.description);
+    }
+    let _ = writeln!(out, "  trials {}   seed {seed}", sum.trials);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "minutes", "mean", "p50", "p90", "p95", "p99", "min", "max"
+    );
+    row(&mut out, "recovery time", &sum.recovery);
+    row(&mut out, "time to detect", &sum.detect);
+    row(&mut out, "time to acknowledge", &sum.ack);
+    row(&mut out, "time to close", &sum.close);
+    let _ = writeln!(out);
+    let mut crit: Vec<(usize, f64)> = (0..sc.steps.len()).map(|i| (i, sum.criticality(i))).collect();
+    crit.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let _ = writeln!(out, "  steps most often on the critical path:");
+    for &(i, c) in crit.iter().take(5) {
+        let s = &sc.steps[i];
+        let _ = writeln!(out, "    {:<24} {:>5.1}%  (team {})", s.id, 100.0 * c, sc.teams[s.team].name);
+    }
+    let _ = writeln!(out, "  team utilization (busy share of capacity, acknowledgement to close):");
+    for (i, t) in sc.teams.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "    {:<24} {:>5.1}%  (capacity {})",
+            t.name,
+            100.0 * sum.utilization(i),
+            t.capacity
+        );
+    }
+    if let Some(t) = timing {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {:.2} s on {} thread(s), {:.0} trials/s",
+            t.elapsed_seconds,
+            t.threads,
+            if t.elapsed_seconds > 0.0 {
+                sum.trials as f64 / t.elapsed_seconds
+            } else {
+                0.0
+            }
+        );
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! Durations as people write them: "90s", "15m", "2h", "1.5h", "1h30m", "1d".
+
+/// Parse a duration with units into minutes. Errors say what is wrong and what to write.
+pub fn parse_minutes(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration: write a number with a unit, e.g. \"15m\"".into());
+    }
+    if s.starts_with('-') {
+        return Err(format!("duration \"{text}\" is negative: durations must be 0 or more"));
+    }
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let mut total = 0.0;
+    while i < bytes.len() {
+        let num_start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+            i += 1;
+        }
+        if num_start == i {
+            return Err(format!(
+                "\"{text}\" is not a duration: write a number with a unit, e.g. \"90s\", \"15m\", \"2h\""
+            ));
+        }
+        let number: f64 = s[num_start..i]
+            .parse()
+            .map_err(|_| format!("\"{}\" in \"{text}\" is not a number", &s[num_start..i]))?;
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        let unit_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = &s[unit_start..i];
+        let per = match unit {
+            "" => {
+                return Err(format!(
+                    "duration \"{text}\" has no unit: write e.g. \"{}m\" (units: s, m, h, d)",
+                    &s[num_start..unit_start].trim()
+                ));
+            }
+            "s" | "sec" | "secs" | "second" | "seconds" => 1.0 / 60.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 1.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 60.0,
+            "d" | "day" | "days" => 1440.0,
+            other => return Err(format!("unknown unit \"{other}\" in \"{text}\": use s, m, h or d")),
+        };
+        total += number * per;
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+    }
+    if !total.is_finite() {
+        return Err(format!("duration \"{text}\" is too large"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_minutes;
+
+    #[test]
+    fn units() {
+        assert_eq!(parse_minutes("90s").unwrap(), 1.5);
+        assert_eq!(parse_minutes("15m").unwrap(), 15.0);
+        assert_eq!(parse_minutes("2h").unwrap(), 120.0);
+        assert_eq!(parse_minutes("1.5h").unwrap(), 90.0);
+        assert_eq!(parse_minutes("1h30m").unwrap(), 90.0);
+        assert_eq!(parse_minutes("1d").unwrap(), 1440.0);
+        assert_eq!(parse_minutes("10 min").unwrap(), 10.0);
+    }
+
+    #[test]
+    fn mistakes() {
+        assert!(parse_minutes("15").unwrap_err().contains("no unit"));
+        assert!(parse_minutes("15w").unwrap_err().contains("unknown unit \"w\""));
+        assert!(parse_minutes("-5m").unwrap_err().contains("negative"));
+        assert!(parse_minutes("nan").unwrap_err().contains("not a duration"));
+        assert!(parse_minutes("1.2.3m").unwrap_err().contains("not a number"));
+        assert!(parse_minutes("").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Summaries of many trials: bounded in memory and exactly mergeable.
+
+pub mod sketch;
+pub mod summary;
+
+pub use sketch::{QUANTILE_RELATIVE_ERROR, Sketch};
+pub use summary::Summary;
