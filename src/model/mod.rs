@@ -36,6 +36,30 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// For each step, the steps that wait for it, in step order.
     pub successors: Vec<Vec<StepId>>,
+    /// Business services whose downtime is measured. With none, recovery is measured at the
+    /// finish of the plan's final step (as in ref20).
+    pub services: Vec<BusinessService>,
+    /// Data stores whose lost writes are measured.
+    pub stores: Vec<DataStore>,
+    /// Severity levels, lowest first (e.g. general, larger, major, especially major); empty
+    /// when the scenario does not classify the incident.
+    pub levels: Vec<String>,
+}
+
+/// A business service (e.g. online payment): up while everything it needs is up.
+#[derive(Clone, Debug)]
+pub struct BusinessService {
+    /// Stable name.
+    pub name: String,
+    /// Recovery time objective, minutes (None: no objective set).
+    pub rto: Option<f64>,
+}
+
+/// A data store with a backup policy; data lost is measured in minutes of writes.
+#[derive(Clone, Debug)]
+pub struct DataStore {
+    /// Stable name.
+    pub name: String,
 }
 
 /// How the fault is noticed: a monitor after a delay, or, if it misses, customer reports.

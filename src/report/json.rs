@@ -50,6 +50,25 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     for (i, t) in sc.teams.iter().enumerate() {
         teams.insert(t.name.clone(), json!({ "capacity": t.capacity, "utilization": sum.utilization(i) }));
     }
+    let mut services = Map::new();
+    for (i, svc) in sc.services.iter().enumerate() {
+        services.insert(
+            svc.name.clone(),
+            json!({
+                "rto_minutes": svc.rto,
+                "downtime_minutes": stat(&sum.downtime[i]),
+                "rto_met": sum.rto_met_share(i),
+            }),
+        );
+    }
+    let mut stores = Map::new();
+    for (i, st) in sc.stores.iter().enumerate() {
+        stores.insert(st.name.clone(), json!({ "data_lost_minutes": stat(&sum.data_lost[i]) }));
+    }
+    let mut levels = Map::new();
+    for (i, l) in sc.levels.iter().enumerate() {
+        levels.insert(l.clone(), json!(sum.level_share(i)));
+    }
     let mut v = json!({
         "drillsim_version": env!("CARGO_PKG_VERSION"),
         "scenario": sc.name,
@@ -61,7 +80,13 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
         "close_minutes": stat(&sum.close),
         "steps": steps,
         "teams": teams,
+        "services": services,
+        "stores": stores,
+        "levels": levels,
     });
+    if sum.leaked.count() > 0 {
+        v["leaked"] = stat(&sum.leaked);
+    }
     if let Some(t) = timing {
         v["timing"] = json!({
             "elapsed_seconds": t.elapsed_seconds,

@@ -286,6 +286,9 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         teams,
         steps,
         successors: Vec::new(),
+        services: Vec::new(),
+        stores: Vec::new(),
+        levels: Vec::new(),
     };
     sc.link();
     Ok(sc)

@@ -96,6 +96,15 @@ pub struct TrialOutcome {
     pub finish: Vec<f64>,
     /// Per team: minutes of work done (sum over its steps).
     pub busy: Vec<f64>,
+    /// Per business service: minutes from the fault until it was up again (0 if it never
+    /// went down).
+    pub downtime: Vec<f64>,
+    /// Per data store: minutes of writes lost.
+    pub data_lost: Vec<f64>,
+    /// Volume of data leaked by attacks (in the attack's own unit, e.g. GB).
+    pub leaked: f64,
+    /// Highest severity level reached (index into `Scenario::levels`), if any.
+    pub level: Option<usize>,
 }
 
 impl TrialOutcome {
@@ -164,6 +173,8 @@ impl Workspace {
                 start: vec![f64::NAN; n],
                 finish: vec![f64::NAN; n],
                 busy: vec![0.0; sc.teams.len()],
+                downtime: vec![0.0; sc.services.len()],
+                data_lost: vec![0.0; sc.stores.len()],
                 ..TrialOutcome::default()
             },
         }
@@ -186,6 +197,10 @@ impl Workspace {
         o.start.fill(f64::NAN);
         o.finish.fill(f64::NAN);
         o.busy.fill(0.0);
+        o.downtime.fill(0.0);
+        o.data_lost.fill(0.0);
+        o.leaked = 0.0;
+        o.level = None;
     }
 }
 

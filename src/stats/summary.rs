@@ -27,6 +27,16 @@ pub struct Summary {
     pub attempts: Vec<u64>,
     /// Per team: sum of per-trial utilization, fixed point.
     utilization: Vec<i128>,
+    /// Per business service: downtime in minutes.
+    pub downtime: Vec<Sketch>,
+    /// Per business service: trials in which its downtime was within its RTO.
+    pub rto_met: Vec<u64>,
+    /// Per data store: minutes of writes lost.
+    pub data_lost: Vec<Sketch>,
+    /// Volume leaked by attacks.
+    pub leaked: Sketch,
+    /// Per severity level: trials whose highest level was this one.
+    pub levels: Vec<u64>,
 }
 
 impl Summary {
@@ -41,6 +51,11 @@ impl Summary {
             critical: vec![0; sc.steps.len()],
             attempts: vec![0; sc.steps.len()],
             utilization: vec![0; sc.teams.len()],
+            downtime: vec![Sketch::new(); sc.services.len()],
+            rto_met: vec![0; sc.services.len()],
+            data_lost: vec![Sketch::new(); sc.stores.len()],
+            leaked: Sketch::new(),
+            levels: vec![0; sc.levels.len()],
         }
     }
 
@@ -61,6 +76,20 @@ impl Summary {
         for (team, u) in self.utilization.iter_mut().enumerate() {
             *u += (o.utilization(sc, team) * SHARE_SCALE).round() as i128;
         }
+        for (i, svc) in sc.services.iter().enumerate() {
+            let d = o.downtime[i];
+            self.downtime[i].add(d);
+            self.rto_met[i] += svc.rto.is_none_or(|rto| d <= rto) as u64;
+        }
+        for (s, &x) in self.data_lost.iter_mut().zip(&o.data_lost) {
+            s.add(x);
+        }
+        if !sc.stores.is_empty() || o.leaked > 0.0 {
+            self.leaked.add(o.leaked);
+        }
+        if let Some(l) = o.level {
+            self.levels[l] += 1;
+        }
     }
 
     /// Fold in the summary of other trials.
@@ -79,6 +108,29 @@ impl Summary {
         for (a, b) in self.utilization.iter_mut().zip(&other.utilization) {
             *a += b;
         }
+        for (a, b) in self.downtime.iter_mut().zip(&other.downtime) {
+            a.merge(b);
+        }
+        for (a, b) in self.rto_met.iter_mut().zip(&other.rto_met) {
+            *a += b;
+        }
+        for (a, b) in self.data_lost.iter_mut().zip(&other.data_lost) {
+            a.merge(b);
+        }
+        self.leaked.merge(&other.leaked);
+        for (a, b) in self.levels.iter_mut().zip(&other.levels) {
+            *a += b;
+        }
+    }
+
+    /// Share of trials in which business service `i` was back within its RTO.
+    pub fn rto_met_share(&self, i: usize) -> f64 {
+        share(self.rto_met[i], self.trials)
+    }
+
+    /// Share of trials whose highest severity level was level `l`.
+    pub fn level_share(&self, l: usize) -> f64 {
+        share(self.levels[l], self.trials)
     }
 
     /// Share of trials in which step `i` was on the critical path.

@@ -1,0 +1,75 @@
+//! `drillsim run`: many trials, a terminal summary and optionally JSON.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use super::{DEFAULT_SEED, UsageError, load};
+use drillsim::batch::{self, MAX_TRIALS, RunOptions};
+use drillsim::report::{self, json::Timing};
+
+/// Default number of trials when neither the file nor the command line sets one.
+const DEFAULT_TRIALS: u64 = 100_000;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Scenario file (.toml).
+    file: PathBuf,
+    /// Number of trials (default: the file's, else 100000).
+    #[arg(long, short = 'n')]
+    trials: Option<u64>,
+    /// Seed of every random stream (default: the file's, else 1).
+    #[arg(long, short = 's')]
+    seed: Option<u64>,
+    /// Most worker threads to use (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Write the JSON summary to this file ("-" for standard output).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+pub fn exec(a: Args) -> Result<ExitCode> {
+    let sc = load(&a.file)?;
+    let trials = a.trials.or(sc.trials).unwrap_or(DEFAULT_TRIALS);
+    if trials == 0 || trials > MAX_TRIALS {
+        bail!(UsageError(format!("--trials {trials} is out of range: use 1 to {MAX_TRIALS}")));
+    }
+    if a.threads == Some(0) {
+        bail!(UsageError("--threads 0: use at least 1 thread".into()));
+    }
+    let seed = a.seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
+    let opt = RunOptions {
+        seed,
+        trials,
+        threads: a.threads,
+        progress: !a.quiet,
+    };
+    let t0 = Instant::now();
+    let sum = batch::run(&sc, &opt).context("cannot start worker threads")?;
+    let timing = Timing {
+        elapsed_seconds: t0.elapsed().as_secs_f64(),
+        threads: a.threads.unwrap_or_else(rayon::current_num_threads),
+    };
+    let json_to_stdout = a.json.as_deref() == Some(Path::new("-"));
+    if let Some(path) = &a.json {
+        let text = report::json::to_text(&report::json::summary(&sc, seed, &sum, Some(&timing)));
+        if json_to_stdout {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        } else {
+            report::write_atomic(path, text.as_bytes())?;
+        }
+    }
+    if !json_to_stdout {
+        std::io::stdout()
+            .lock()
+            .write_all(report::text::summary(&sc, seed, &sum, Some(&timing)).as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
