@@ -5,8 +5,10 @@
 //! because names (not indices) key the random streams and the reports.
 
 pub mod dist;
+pub mod topology;
 
 pub use dist::Dist;
+pub use topology::*;
 
 use crate::sim::rng::StreamKey;
 
@@ -41,36 +43,24 @@ pub struct Scenario {
     pub services: Vec<BusinessService>,
     /// Data stores whose lost writes are measured.
     pub stores: Vec<DataStore>,
-    /// Severity levels, lowest first (e.g. general, larger, major, especially major); empty
-    /// when the scenario does not classify the incident.
+    /// Names of the severity levels, lowest first (e.g. general, larger, major, especially
+    /// major); empty when the scenario does not classify the incident.
     pub levels: Vec<String>,
+    /// Components, faults, monitors and level rules.
+    pub topology: Topology,
+    /// Minutes after which a service still down counts as unrecovered (its downtime is
+    /// recorded as this horizon).
+    pub horizon: f64,
 }
 
-/// A business service (e.g. online payment): up while everything it needs is up.
-#[derive(Clone, Debug)]
-pub struct BusinessService {
-    /// Stable name.
-    pub name: String,
-    /// Recovery time objective, minutes (None: no objective set).
-    pub rto: Option<f64>,
-}
-
-/// A data store with a backup policy; data lost is measured in minutes of writes.
-#[derive(Clone, Debug)]
-pub struct DataStore {
-    /// Stable name.
-    pub name: String,
-}
-
-/// How the fault is noticed: a monitor after a delay, or, if it misses, customer reports.
+/// How faults are noticed: monitors after a delay each, or, when all miss, customer reports.
 #[derive(Clone, Debug)]
 pub struct Detection {
-    /// Fault to alert when the monitor sees it.
-    pub delay: Dist,
-    /// Chance the monitor misses the fault entirely.
-    pub miss: f64,
-    /// Fault to alert when the monitor missed it (e.g. customer reports).
-    pub fallback: Dist,
+    /// Monitors (a scenario without `[[monitor]]` has one, "monitoring", seeing every fault
+    /// with `[detection] delay` and `miss`).
+    pub monitors: Vec<Monitor>,
+    /// Fault to alert when every monitor missed it (e.g. customer reports).
+    pub fallback: Option<Dist>,
 }
 
 /// A response team.
@@ -125,6 +115,10 @@ pub struct Step {
     pub duration: Dist,
     /// Chance an attempt fails and has to be done again (< 1).
     pub fail: f64,
+    /// When the step applies (default: always).
+    pub when: Condition,
+    /// What it does to the world when it finishes.
+    pub effect: Option<Effect>,
     /// Stream key of this step's draws.
     pub key: StreamKey,
 }

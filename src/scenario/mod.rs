@@ -8,6 +8,7 @@
 mod dist;
 pub mod duration;
 mod raw;
+mod topology;
 mod validate;
 
 use std::ops::Range;

@@ -24,6 +24,18 @@ pub struct RawFile {
     pub teams: Option<BTreeMap<Spanned<String>, Spanned<RawTeam>>>,
     /// The plan's steps, in order.
     pub step: Option<Vec<Spanned<RawStep>>>,
+    /// Topology components by name.
+    pub components: Option<BTreeMap<Spanned<String>, Spanned<RawComponent>>>,
+    /// Business services by name.
+    pub services: Option<BTreeMap<Spanned<String>, Spanned<RawService>>>,
+    /// Data stores by name.
+    pub stores: Option<BTreeMap<Spanned<String>, Spanned<RawStore>>>,
+    /// Faults to inject.
+    pub fault: Option<Vec<Spanned<RawFault>>>,
+    /// Monitors that notice faults.
+    pub monitor: Option<Vec<Spanned<RawMonitor>>>,
+    /// Severity levels, lowest first.
+    pub level: Option<Vec<Spanned<RawSeverity>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,12 +45,13 @@ pub struct RawExercise {
     pub description: Option<String>,
     pub seed: Option<Spanned<i64>>,
     pub trials: Option<Spanned<i64>>,
+    pub horizon: Option<Spanned<RawDist>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDetection {
-    pub delay: Spanned<RawDist>,
+    pub delay: Option<Spanned<RawDist>>,
     pub miss: Option<Spanned<f64>>,
     pub fallback: Option<Spanned<RawDist>>,
     pub page: Spanned<String>,
@@ -77,6 +90,124 @@ pub struct RawStep {
     pub after: Option<Vec<Spanned<String>>>,
     pub duration: Spanned<RawDist>,
     pub fail: Option<Spanned<f64>>,
+    pub when: Option<Spanned<RawWhen>>,
+    pub effect: Option<Spanned<RawEffect>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhen {
+    pub fault: Option<Spanned<String>>,
+    pub level: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+    pub up: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    pub failover: Option<Spanned<String>>,
+    pub contain: Option<Spanned<bool>>,
+    pub isolate: Option<Spanned<String>>,
+    pub restore: Option<Spanned<String>>,
+    pub restore_power: Option<Spanned<String>>,
+    pub move_load: Option<Spanned<RawMoveLoad>>,
+    pub restart: Option<Spanned<String>>,
+    pub repair: Option<Spanned<String>>,
+    pub reopen: Option<Spanned<String>>,
+    pub publish: Option<Spanned<String>>,
+    pub declare_end: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMoveLoad {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    pub kind: Spanned<String>,
+    pub description: Option<String>,
+    pub needs: Option<Vec<Spanned<String>>>,
+    pub power: Option<Spanned<String>>,
+    pub restart: Option<Spanned<String>>,
+    pub standby: Option<Spanned<String>>,
+    pub failover: Option<Spanned<RawFailover>>,
+    pub replicas: Option<Vec<Spanned<String>>>,
+    pub min_up: Option<Spanned<i64>>,
+    pub ups: Option<Spanned<String>>,
+    pub generator: Option<Spanned<String>>,
+    pub battery: Option<Spanned<RawDist>>,
+    pub start: Option<Spanned<f64>>,
+    pub start_delay: Option<Spanned<RawDist>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailover {
+    pub delay: Spanned<RawDist>,
+    pub fail: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub description: Option<String>,
+    pub needs: Vec<Spanned<String>>,
+    pub rto: Option<Spanned<RawDist>>,
+    pub reopen: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub description: Option<String>,
+    pub component: Option<Spanned<String>>,
+    pub backup_interval: Option<Spanned<RawDist>>,
+    pub restore: Option<Spanned<RawDist>>,
+    pub bad_backup: Option<Spanned<f64>>,
+    pub keep: Option<Spanned<i64>>,
+    pub replication_lag: Option<Spanned<RawDist>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub id: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub target: Spanned<String>,
+    pub at: Option<Spanned<RawDist>>,
+    pub mode: Option<String>,
+    pub spread: Option<Spanned<RawDist>>,
+    pub leak_rate: Option<Spanned<f64>>,
+    pub leak_unit: Option<String>,
+    pub encrypt: Option<Vec<Spanned<String>>>,
+    pub disrupt: Option<bool>,
+    pub outage: Option<Spanned<RawDist>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonitor {
+    pub name: Spanned<String>,
+    pub sees: Vec<Spanned<String>>,
+    pub delay: Spanned<RawDist>,
+    pub miss: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeverity {
+    pub name: Spanned<String>,
+    pub services_down: Option<Spanned<i64>>,
+    pub service_down: Option<Vec<Spanned<String>>>,
+    pub leaked: Option<Spanned<f64>>,
+    pub data_loss: Option<bool>,
+    pub compromised: Option<Spanned<i64>>,
+    pub page: Option<Vec<Spanned<String>>>,
 }
 
 /// A distribution as written: a duration string ("15m", fixed) or a table

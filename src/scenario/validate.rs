@@ -6,10 +6,10 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::raw::{RawEscalation, RawStep};
-use super::{Part, Source, dist};
+use super::{Part, Source, dist, topology};
 use crate::batch::MAX_TRIALS;
 use crate::error::ScenarioError;
-use crate::model::{Detection, Escalation, EscalationLevel, Scenario, Step, Team};
+use crate::model::{Detection, Dist, Escalation, EscalationLevel, FaultKindTag, Monitor, Scenario, Step, Team};
 use crate::sim::rng::StreamKey;
 
 /// Most steps, teams and escalation levels a scenario may have (far beyond any real plan).
@@ -17,6 +17,14 @@ const MAX_STEPS: usize = 100_000;
 const MAX_TEAMS: usize = 10_000;
 const MAX_CAPACITY: i64 = 100_000;
 const MAX_REPEAT: i64 = 100;
+/// Default horizon: a service still down after 30 days counts as unrecovered.
+const DEFAULT_HORIZON: f64 = 30.0 * 1440.0;
+const ALL_KINDS: [FaultKindTag; 4] = [
+    FaultKindTag::Failure,
+    FaultKindTag::Attack,
+    FaultKindTag::PowerLoss,
+    FaultKindTag::DataLoss,
+];
 
 pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioError> {
     let main = parts.last().expect("the exercise file itself is always the last part");
@@ -37,6 +45,7 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         .unwrap_or_else(|| "scenario".into());
     let mut description = String::new();
     let (mut seed, mut trials) = (None, None);
+    let mut horizon = DEFAULT_HORIZON;
     if let Some(e) = &main.raw.exercise {
         let e = e.get_ref();
         if let Some(n) = &e.name {
@@ -67,25 +76,20 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
             }
             trials = Some(n as u64);
         }
+        if let Some(h) = &e.horizon {
+            horizon = match dist::check(&main.src, h)? {
+                Dist::Fixed(x) if x > 0.0 => x,
+                _ => {
+                    return Err(main
+                        .src
+                        .error(h.span(), "horizon is a fixed duration above 0, such as \"30d\"".into(), None));
+                }
+            };
+        }
     }
 
     // Teams, from every part; a name defined twice is an error naming both places.
-    let mut team_at: HashMap<&str, (&Source, std::ops::Range<usize>)> = HashMap::new();
-    let mut raw_teams = Vec::new();
-    for p in parts {
-        for (name, team) in p.raw.teams.iter().flatten() {
-            if let Some((other, span)) = team_at.get(name.get_ref().as_str()) {
-                let (l, c) = crate::error::line_col(&other.text, span.start);
-                return Err(p.src.error(
-                    name.span(),
-                    format!("team \"{}\" is defined twice", name.get_ref()),
-                    Some(format!("it is also defined at {}:{l}:{c}; keep one", other.path.display())),
-                ));
-            }
-            team_at.insert(name.get_ref(), (&p.src, name.span()));
-            raw_teams.push((&p.src, name, team));
-        }
-    }
+    let raw_teams = topology::collect_named(parts, |r| r.teams.as_ref(), "team")?;
     if raw_teams.is_empty() {
         return Err(main.src.whole(
             "no teams are defined".into(),
@@ -97,11 +101,9 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
             .src
             .whole(format!("{} teams; at most {MAX_TEAMS} are allowed", raw_teams.len()), None));
     }
-    raw_teams.sort_by(|a, b| a.1.get_ref().cmp(b.1.get_ref()));
     let mut teams = Vec::with_capacity(raw_teams.len());
     let mut has_escalation = Vec::with_capacity(raw_teams.len());
     for (src, name, team) in &raw_teams {
-        check_name(src, name, "team")?;
         let t = team.get_ref();
         let cap = *t.capacity.get_ref();
         if !(1..=MAX_CAPACITY).contains(&cap) {
@@ -150,24 +152,64 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
             Some("add [detection] with delay = \"10m\" and page = \"<team>\"".into()),
         ));
     };
+    let dp_span = d.span();
     let d = d.get_ref();
+    let world = topology::check(parts, &team_index)?;
+    let mut monitors = world.topology.monitors.clone();
     let miss = probability(&dp.src, d.miss.as_ref(), "miss")?;
-    let fallback = match &d.fallback {
-        Some(f) => dist::check(&dp.src, f)?,
-        None if miss > 0.0 => {
+    match (&d.delay, monitors.is_empty()) {
+        (Some(delay), true) => {
+            monitors.push(Monitor {
+                name: "monitoring".into(),
+                sees: ALL_KINDS.to_vec(),
+                delay: dist::check(&dp.src, delay)?,
+                miss,
+                key: StreamKey::named("monitor:monitoring"),
+            });
+        }
+        (Some(delay), false) => {
             return Err(dp.src.error(
-                d.miss.as_ref().map(|m| m.span()).unwrap_or(0..0),
-                "detection can miss the fault but has no `fallback`".into(),
-                Some("add fallback = \"2h\" (when customer reports raise the alarm instead)".into()),
+                delay.span(),
+                "[detection] delay is for scenarios without [[monitor]]s; this one has monitors".into(),
+                Some("move the delay into a [[monitor]] (or remove the monitors)".into()),
             ));
         }
-        None => crate::model::Dist::Fixed(0.0),
+        (None, true) => {
+            return Err(dp.src.error(
+                dp_span,
+                "nothing detects the fault: [detection] has no delay and there is no [[monitor]]".into(),
+                Some("add delay = \"10m\" to [detection], or [[monitor]] entries".into()),
+            ));
+        }
+        (None, false) => {}
+    }
+    let fallback = match &d.fallback {
+        Some(f) => Some(dist::check(&dp.src, f)?),
+        None => None,
     };
-    let detection = Detection {
-        delay: dist::check(&dp.src, &d.delay)?,
-        miss,
-        fallback,
-    };
+    if fallback.is_none() {
+        let kinds: Vec<FaultKindTag> = if world.topology.faults.is_empty() {
+            ALL_KINDS.to_vec()
+        } else {
+            world.names.fault_kinds.clone()
+        };
+        let unseen = kinds.iter().find(|k| !monitors.iter().any(|m| m.sees.contains(k)));
+        if let Some(m) = monitors.iter().find(|m| m.miss > 0.0) {
+            return Err(dp.src.error(
+                dp_span,
+                format!("monitor \"{}\" can miss the fault but [detection] has no `fallback`", m.name),
+                Some("add fallback = \"2h\" to [detection] (when customer reports raise the alarm instead)".into()),
+            ));
+        }
+        if let Some(k) = unseen {
+            return Err(dp.src.error(
+                dp_span,
+                format!("no monitor sees {} faults and [detection] has no `fallback`", k.name()),
+                Some("add fallback = \"2h\" to [detection] (customer reports), or a monitor that sees them".into()),
+            ));
+        }
+    }
+    let detection = Detection { monitors, fallback };
     let Some(&first_responder) = team_index.get(d.page.get_ref().as_str()) else {
         return Err(unknown(&dp.src, &d.page, "team", teams.iter().map(|t| t.name.as_str())));
     };
@@ -252,7 +294,17 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
                 Some("use a probability below 1".into()),
             ));
         }
+        let when = match &s.when {
+            Some(w) => topology::condition(src, w, &world.names)?,
+            None => Default::default(),
+        };
+        let effect = match &s.effect {
+            Some(e) => Some(topology::effect(src, e, &world.names, &world.topology.components, &world.stores)?),
+            None => None,
+        };
         steps.push(Step {
+            when,
+            effect,
             id: s.id.get_ref().clone(),
             title: s.title.clone().unwrap_or_else(|| s.id.get_ref().clone()),
             team,
@@ -286,9 +338,11 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         teams,
         steps,
         successors: Vec::new(),
-        services: Vec::new(),
-        stores: Vec::new(),
-        levels: Vec::new(),
+        levels: world.topology.levels.iter().map(|l| l.name.clone()).collect(),
+        services: world.services,
+        stores: world.stores,
+        topology: world.topology,
+        horizon,
     };
     sc.link();
     Ok(sc)
@@ -334,7 +388,7 @@ fn escalation(src: &Source, e: &Spanned<RawEscalation>) -> Result<Escalation, Sc
     })
 }
 
-fn probability(src: &Source, p: Option<&Spanned<f64>>, what: &str) -> Result<f64, ScenarioError> {
+pub(super) fn probability(src: &Source, p: Option<&Spanned<f64>>, what: &str) -> Result<f64, ScenarioError> {
     let Some(p) = p else { return Ok(0.0) };
     let x = *p.get_ref();
     if !(0.0..=1.0).contains(&x) {
@@ -347,7 +401,7 @@ fn probability(src: &Source, p: Option<&Spanned<f64>>, what: &str) -> Result<f64
     Ok(x)
 }
 
-fn check_name(src: &Source, name: &Spanned<String>, what: &str) -> Result<(), ScenarioError> {
+pub(super) fn check_name(src: &Source, name: &Spanned<String>, what: &str) -> Result<(), ScenarioError> {
     let n = name.get_ref();
     if n.is_empty() || n.len() > 200 || n.chars().any(|c| c.is_control()) {
         return Err(src.error(
@@ -359,7 +413,7 @@ fn check_name(src: &Source, name: &Spanned<String>, what: &str) -> Result<(), Sc
     Ok(())
 }
 
-fn unknown<'a>(src: &Source, name: &Spanned<String>, what: &str, known: impl Iterator<Item = &'a str>) -> ScenarioError {
+pub(super) fn unknown<'a>(src: &Source, name: &Spanned<String>, what: &str, known: impl Iterator<Item = &'a str>) -> ScenarioError {
     let known: Vec<&str> = known.collect();
     let close = known.iter().find(|k| similar(k, name.get_ref()));
     let help = match close {

@@ -1,4 +1,5 @@
-//! One trial's engine: detection, paging, and the plan's steps on teams of finite capacity.
+//! One trial's engine: faults, detection, paging, severity levels, and the plan's steps on
+//! teams of finite capacity acting on the topology.
 //!
 //! A trial is a pure function of `(scenario, seed, trial index)`. The same function serves
 //! the batch run (with an [`Observer`] that does nothing, compiled away) and `drillsim trace`
@@ -8,35 +9,38 @@
 //! Ordering inside a trial follows ref20's `model.md`: events leave the queue by (time,
 //! sequence number); when a step finishes, its team's slot goes to the head of that team's
 //! queue first, then the step's successors that are now ready, in step order, each take a
-//! free slot of their team or join its queue.
+//! free slot of their team or join its queue. The topology's state is in [`world`].
 
 pub mod rng;
 pub mod trace;
+pub mod world;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use rand::Rng;
 
-use crate::model::{Scenario, StepId, TeamId};
+use crate::model::{Effect, FaultKindTag, Scenario, StepId, TeamId};
 use rng::{StreamKey, TrialStreams};
+use world::{Cause, World};
 
 /// Upper bound on the attempts of one step, so that a step with `fail` close to 1 still ends.
 pub const MAX_ATTEMPTS: u32 = 1000;
 
 /// Marks "no step": the critical path reached the acknowledgement of the page.
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// What happened, for observers (the trace). Times are passed alongside, in minutes.
-#[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
 pub enum Event {
-    /// The fault is injected (t = 0).
-    Fault,
-    /// The first alert opens the incident.
+    /// A fault is injected (`None`: the scenario's implicit fault, when it declares none).
+    Fault { fault: Option<usize> },
+    /// A monitor (or, with `monitor: None`, customer reports) raises an alert for a fault.
     Alert {
-        /// The monitor missed the fault; customer reports raised it.
-        by_fallback: bool,
+        fault: Option<usize>,
+        monitor: Option<usize>,
+        first: bool,
     },
     /// A level of a team's escalation policy is paged.
     Page { team: TeamId, level: usize, pass: u32 },
@@ -46,8 +50,16 @@ pub enum Event {
     Ack { team: TeamId, level: usize },
     /// Nobody acknowledged; the last resort picked the incident up.
     LastResort { team: TeamId },
+    /// The incident reached a severity level.
+    LevelRaised { level: usize },
     /// A step's dependencies are done (or the incident was acknowledged, for a first step).
     StepReady { step: StepId },
+    /// A ready step does not apply (its condition is false) and is skipped.
+    StepSkipped { step: StepId },
+    /// A ready step waits until the incident reaches its level.
+    StepAwaitsLevel { step: StepId, level: usize },
+    /// A ready step waits for its team to be paged and to acknowledge.
+    StepAwaitsTeam { step: StepId },
     /// A ready step waits for a free slot of its team.
     StepQueued { step: StepId, ahead: usize },
     /// A step starts.
@@ -56,6 +68,24 @@ pub enum Event {
     StepRetry { step: StepId, attempt: u32 },
     /// A step finishes.
     StepDone { step: StepId, attempts: u32 },
+    /// A step's effect could not be carried out (e.g. no good backup to restore).
+    EffectFailed { step: StepId, why: String },
+    /// A step's effect took place (what it did, in words).
+    EffectDone { step: StepId, what: String },
+    /// A component went down, or came back.
+    Component { comp: usize, up: bool, cause: Cause },
+    /// A business service went down, or came back.
+    Service { service: usize, up: bool },
+    /// Power equipment changed state (in words).
+    Power { feed: usize, what: String },
+    /// An automatic failover completed or failed.
+    Failover { comp: usize, ok: bool },
+    /// An intruder reached a component.
+    Compromised { comp: usize, fault: usize },
+    /// A store's data was lost; `lost` minutes of writes are gone (None: no good backup).
+    StoreLost { store: usize, lost: Option<f64> },
+    /// A store was restored from backup.
+    StoreRestored { store: usize },
     /// Recovery is complete (the recovery time is reached).
     Recovered,
 }
@@ -74,30 +104,30 @@ impl Observer for () {
     fn on(&mut self, _t: f64, _event: Event) {}
 }
 
-/// What one trial measured (all times in minutes).
+/// What one trial measured (all times in minutes, from the first fault's injection).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrialOutcome {
     /// Fault to first alert.
     pub detect: f64,
     /// Alert to first acknowledgement (or to the last resort).
     pub ack: f64,
-    /// Fault to recovery (the finish of the plan's final step while there are no business
-    /// services in the model).
+    /// Fault to every business service up again (0 if none went down); without business
+    /// services, fault to the finish of the plan's last step.
     pub recovery: f64,
     /// Fault to the finish of the plan's last step.
     pub close: f64,
     /// Per step: on the critical path of this trial.
     pub critical: Vec<bool>,
-    /// Per step: attempts made.
+    /// Per step: attempts made (0 if it did not run).
     pub attempts: Vec<u32>,
-    /// Per step: start and finish times (NaN if it never ran).
+    /// Per step: start time (NaN if it never ran), from the start of the exercise.
     pub start: Vec<f64>,
-    /// Per step: finish time.
+    /// Per step: finish time (NaN if it never ran).
     pub finish: Vec<f64>,
     /// Per team: minutes of work done (sum over its steps).
     pub busy: Vec<f64>,
     /// Per business service: minutes from the fault until it was up again (0 if it never
-    /// went down).
+    /// went down; the scenario's horizon if it never came back).
     pub downtime: Vec<f64>,
     /// Per data store: minutes of writes lost.
     pub data_lost: Vec<f64>,
@@ -105,6 +135,8 @@ pub struct TrialOutcome {
     pub leaked: f64,
     /// Highest severity level reached (index into `Scenario::levels`), if any.
     pub level: Option<usize>,
+    /// Time of the first fault's injection (minutes from the start of the exercise).
+    pub t0: f64,
 }
 
 impl TrialOutcome {
@@ -118,11 +150,29 @@ impl TrialOutcome {
     }
 }
 
+/// What an event in the queue does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ev {
+    StepDone(u32),
+    Inject(u32),
+    /// Alert for fault (u32::MAX: the implicit fault); monitor (u32::MAX: customer reports).
+    Alert(u32, u32),
+    Engage(u32),
+    FailoverDone(u32),
+    UtilityBack(u32),
+    BatteryEmpty(u32),
+    GeneratorOn(u32),
+    /// Attack fault, from component, to component.
+    Spread(u32, u32, u32),
+    /// Re-check the level (a leak crosses a threshold).
+    LevelCheck,
+}
+
 #[derive(Clone, Copy, Debug)]
-struct Pending {
+pub(crate) struct Pending {
     t: f64,
     seq: u64,
-    step: u32,
+    ev: Ev,
 }
 
 impl PartialEq for Pending {
@@ -143,15 +193,30 @@ impl Ord for Pending {
     }
 }
 
-/// Reusable buffers of one worker, so that a trial allocates nothing.
+/// Reusable buffers of one worker, so that a trial allocates (almost) nothing.
 #[derive(Debug, Default)]
 pub struct Workspace {
     heap: BinaryHeap<Pending>,
     seq: u64,
     waiting: Vec<u32>,
     free: Vec<u32>,
-    queues: Vec<VecDeque<u32>>,
+    queues: Vec<VecDeque<(u32, u32)>>,
+    /// Steps ready but waiting for their team to be engaged, per team.
+    unengaged: Vec<Vec<(u32, u32)>>,
+    engaged: Vec<bool>,
+    /// Team is paged by some level (so it is not engaged with the first responder).
+    paged_by_level: Vec<bool>,
+    /// Team was paged in this trial.
+    paged: Vec<bool>,
+    /// Steps ready but waiting for a level, with their cause.
+    level_wait: Vec<(u32, u32)>,
     pred: Vec<u32>,
+    /// Incident opened (first alert) and acknowledged.
+    opened: bool,
+    acked: bool,
+    last_step: u32,
+    last_finish: f64,
+    world: World,
     /// The outcome of the last trial run with this workspace.
     pub out: TrialOutcome,
 }
@@ -160,13 +225,31 @@ impl Workspace {
     /// Buffers sized for `sc`.
     pub fn new(sc: &Scenario) -> Workspace {
         let n = sc.steps.len();
+        let mut paged_by_level = vec![false; sc.teams.len()];
+        for l in &sc.topology.levels {
+            for &t in &l.page {
+                if t != sc.first_responder {
+                    paged_by_level[t] = true;
+                }
+            }
+        }
         Workspace {
-            heap: BinaryHeap::with_capacity(n),
+            heap: BinaryHeap::with_capacity(n + 16),
             seq: 0,
             waiting: vec![0; n],
             free: vec![0; sc.teams.len()],
             queues: vec![VecDeque::new(); sc.teams.len()],
+            unengaged: vec![Vec::new(); sc.teams.len()],
+            engaged: vec![false; sc.teams.len()],
+            paged_by_level,
+            paged: vec![false; sc.teams.len()],
+            level_wait: Vec::new(),
             pred: vec![NONE; n],
+            opened: false,
+            acked: false,
+            last_step: NONE,
+            last_finish: 0.0,
+            world: World::new(sc),
             out: TrialOutcome {
                 critical: vec![false; n],
                 attempts: vec![0; n],
@@ -190,7 +273,16 @@ impl Workspace {
             *f = t.capacity;
         }
         self.queues.iter_mut().for_each(VecDeque::clear);
+        self.unengaged.iter_mut().for_each(Vec::clear);
+        self.engaged.fill(false);
+        self.paged.fill(false);
+        self.level_wait.clear();
         self.pred.fill(NONE);
+        self.opened = false;
+        self.acked = false;
+        self.last_step = NONE;
+        self.last_finish = 0.0;
+        self.world.reset(sc);
         let o = &mut self.out;
         o.critical.fill(false);
         o.attempts.fill(0);
@@ -201,83 +293,146 @@ impl Workspace {
         o.data_lost.fill(0.0);
         o.leaked = 0.0;
         o.level = None;
+        o.t0 = 0.0;
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, t: f64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Pending { t, seq: self.seq, ev });
     }
 }
 
-/// Key of the detection stream.
-pub fn detection_key() -> StreamKey {
-    StreamKey::named("detection")
+/// Stream key of the implicit fault of a scenario that declares none: `named("incident")`,
+/// pinned by a test.
+const IMPLICIT_FAULT_KEY: StreamKey = StreamKey(0xdd9f_d0a4_e95d_377c);
+
+/// Key of the stream of monitor `m` watching fault `f` (None: the implicit fault).
+fn monitor_key(sc: &Scenario, m: usize, f: Option<usize>) -> StreamKey {
+    let fk = match f {
+        Some(f) => sc.topology.faults[f].key,
+        None => IMPLICIT_FAULT_KEY,
+    };
+    sc.detection.monitors[m].key.pair(fk)
 }
 
 /// Play one trial; the outcome is left in `ws.out`.
 pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O) {
     ws.reset(sc);
-    if O::ACTIVE {
-        obs.on(0.0, Event::Fault);
+    let faults = &sc.topology.faults;
+    if faults.is_empty() {
+        inject_implicit(sc, streams, ws, obs);
+    } else {
+        let mut t0 = f64::INFINITY;
+        for (i, f) in faults.iter().enumerate() {
+            let t = f.at.sample(&mut streams.stream(f.key));
+            t0 = t0.min(t);
+            ws.push(t, Ev::Inject(i as u32));
+        }
+        ws.out.t0 = t0;
     }
 
-    // Detection: the monitor's delay, or the fallback when it misses.
-    let det = &sc.detection;
-    let mut rng = streams.stream(detection_key());
-    let mut t_alert = det.delay.sample(&mut rng);
-    let mut by_fallback = false;
-    if det.miss > 0.0 && rng.random::<f64>() < det.miss {
-        t_alert = det.fallback.sample(&mut rng);
-        by_fallback = true;
-    }
-    if O::ACTIVE {
-        obs.on(t_alert, Event::Alert { by_fallback });
-    }
-
-    let t_ack = page(sc, sc.first_responder, t_alert, streams, obs);
-    ws.out.detect = t_alert;
-    ws.out.ack = t_ack - t_alert;
-
-    // The plan: first steps become ready at the acknowledgement.
-    for i in 0..sc.steps.len() {
-        if sc.steps[i].after.is_empty() {
-            ready(sc, streams, ws, obs, i, t_ack, NONE);
-        }
-    }
-    let mut now = t_ack;
-    let mut last = NONE;
-    while let Some(Pending { t, step, .. }) = ws.heap.pop() {
-        now = t;
-        last = step;
-        let i = step as usize;
-        ws.out.finish[i] = t;
-        if O::ACTIVE {
-            obs.on(
-                t,
-                Event::StepDone {
-                    step: i,
-                    attempts: ws.out.attempts[i],
-                },
-            );
-        }
-        let team = sc.steps[i].team;
-        ws.free[team] += 1;
-        if let Some(j) = ws.queues[team].pop_front() {
-            start(sc, streams, ws, obs, j as usize, t, step);
-        }
-        for &j in &sc.successors[i] {
-            ws.waiting[j] -= 1;
-            if ws.waiting[j] == 0 {
-                ready(sc, streams, ws, obs, j, t, step);
+    while let Some(Pending { t, ev, .. }) = ws.heap.pop() {
+        match ev {
+            Ev::StepDone(i) => step_done(sc, streams, ws, obs, i as usize, t),
+            Ev::Inject(f) => {
+                world::inject(sc, streams, ws, obs, f as usize, t);
+                detect(sc, streams, ws, Some(f as usize), t);
             }
+            Ev::Alert(f, m) => alert(sc, streams, ws, obs, f, m, t),
+            Ev::Engage(team) => engage(sc, streams, ws, obs, team as usize, t),
+            other => world::handle(sc, streams, ws, obs, other, t),
         }
     }
-    ws.out.close = now;
-    ws.out.recovery = now;
+
+    // Measures, from the first fault's injection.
+    let t0 = ws.out.t0;
+    ws.out.close = if ws.last_step == NONE {
+        (ws.out.detect + ws.out.ack).max(0.0)
+    } else {
+        ws.last_finish - t0
+    };
+    let end = ws.last_finish.max(t0);
+    world::finish(sc, ws, end);
+    let recovered_at = if sc.services.is_empty() {
+        ws.out.recovery = ws.out.close;
+        ws.last_finish
+    } else {
+        let r = ws.out.downtime.iter().copied().fold(0.0, f64::max);
+        ws.out.recovery = r;
+        t0 + r
+    };
     if O::ACTIVE {
-        obs.on(now, Event::Recovered);
+        obs.on(recovered_at, Event::Recovered);
     }
-    // Walk the critical path back from the step that finished last.
-    let mut k = last;
+    // Walk the critical path back from what set the recovery time.
+    let mut k = if sc.services.is_empty() {
+        ws.last_step
+    } else {
+        ws.world.recovery_cause
+    };
     while k != NONE {
         ws.out.critical[k as usize] = true;
         k = ws.pred[k as usize];
     }
+}
+
+/// A scenario without faults has one abstract fault at t = 0 that every monitor can see.
+fn inject_implicit<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O) {
+    if O::ACTIVE {
+        obs.on(0.0, Event::Fault { fault: None });
+    }
+    detect(sc, streams, ws, None, 0.0);
+}
+
+/// Draw when each monitor that can see fault `f` (injected at `t`) raises its alert; if all
+/// miss, customer reports raise it after the fallback delay.
+fn detect(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, f: Option<usize>, t: f64) {
+    let kind = f.map(|f| sc.topology.faults[f].kind.tag());
+    let mut best: Option<(f64, u32)> = None;
+    for (m, mon) in sc.detection.monitors.iter().enumerate() {
+        if let Some(k) = kind
+            && !mon.sees.contains(&k)
+        {
+            continue;
+        }
+        let mut rng = streams.stream(monitor_key(sc, m, f));
+        let delay = mon.delay.sample(&mut rng);
+        if mon.miss > 0.0 && rng.random::<f64>() < mon.miss {
+            continue;
+        }
+        if best.is_none_or(|(b, _)| delay < b) {
+            best = Some((delay, m as u32));
+        }
+    }
+    let fcode = f.map_or(u32::MAX, |f| f as u32);
+    match best {
+        Some((d, m)) => ws.push(t + d, Ev::Alert(fcode, m)),
+        None => {
+            if let Some(fb) = &sc.detection.fallback {
+                let fk = f.map_or(IMPLICIT_FAULT_KEY, |f| sc.topology.faults[f].key);
+                let d = fb.sample(&mut streams.stream(StreamKey::named("customer reports").pair(fk)));
+                ws.push(t + d, Ev::Alert(fcode, u32::MAX));
+            }
+        }
+    }
+}
+
+fn alert<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, f: u32, m: u32, t: f64) {
+    let first = !ws.opened;
+    if O::ACTIVE {
+        let fault = (f != u32::MAX).then_some(f as usize);
+        let monitor = (m != u32::MAX).then_some(m as usize);
+        obs.on(t, Event::Alert { fault, monitor, first });
+    }
+    if !first {
+        return; // later alerts join the open incident
+    }
+    ws.opened = true;
+    ws.out.detect = t - ws.out.t0;
+    let t_ack = page(sc, sc.first_responder, t, streams, obs);
+    ws.out.ack = t_ack - t;
+    ws.push(t_ack, Ev::Engage(sc.first_responder as u32));
 }
 
 /// Page `team`'s escalation policy from time `t`; returns the time of acknowledgement (or of
@@ -310,14 +465,137 @@ fn page<O: Observer>(sc: &Scenario, team: TeamId, mut t: f64, streams: TrialStre
     t
 }
 
+/// A team acknowledged its page. The first responder's acknowledgement starts the plan and
+/// engages every team that no level pages.
+fn engage<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, team: usize, t: f64) {
+    if ws.engaged[team] {
+        return;
+    }
+    if team == sc.first_responder && !ws.acked {
+        ws.acked = true;
+        for k in 0..sc.teams.len() {
+            if !ws.paged_by_level[k] {
+                ws.engaged[k] = true;
+            }
+        }
+        world::classify(sc, streams, ws, obs, t);
+        for i in 0..sc.steps.len() {
+            if sc.steps[i].after.is_empty() {
+                ready(sc, streams, ws, obs, i, t, NONE);
+            }
+        }
+    } else {
+        ws.engaged[team] = true;
+    }
+    // Steps that waited for this team start, as many as it has free slots.
+    let waiting = std::mem::take(&mut ws.unengaged[team]);
+    for (j, cause) in waiting {
+        queue_or_start(sc, streams, ws, obs, j as usize, t, cause);
+    }
+}
+
+/// The incident reached `level`: page its teams and release the steps waiting for it.
+pub(crate) fn level_reached<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, level: usize, t: f64) {
+    if O::ACTIVE {
+        obs.on(t, Event::LevelRaised { level });
+    }
+    for &team in &sc.topology.levels[level].page {
+        if !ws.engaged[team] && !ws.paged[team] {
+            ws.paged[team] = true;
+            let t_ack = page(sc, team, t, streams, obs);
+            ws.push(t_ack, Ev::Engage(team as u32));
+        }
+    }
+    let mut k = 0;
+    while k < ws.level_wait.len() {
+        let (j, cause) = ws.level_wait[k];
+        if sc.steps[j as usize].when.level.is_some_and(|l| l <= level) {
+            ws.level_wait.swap_remove(k);
+            queue_or_start(sc, streams, ws, obs, j as usize, t, cause);
+        } else {
+            k += 1;
+        }
+    }
+}
+
+fn step_done<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64) {
+    ws.last_step = i as u32;
+    ws.last_finish = t;
+    ws.out.finish[i] = t;
+    if O::ACTIVE {
+        obs.on(
+            t,
+            Event::StepDone {
+                step: i,
+                attempts: ws.out.attempts[i],
+            },
+        );
+    }
+    let step = &sc.steps[i];
+    if let Some(e) = &step.effect {
+        world::apply(sc, streams, ws, obs, i, e, t);
+    }
+    let team = step.team;
+    ws.free[team] += 1;
+    if let Some((j, _)) = ws.queues[team].pop_front() {
+        start(sc, streams, ws, obs, j as usize, t, i as u32);
+    }
+    finished(sc, streams, ws, obs, i, t);
+}
+
+/// Step `i` is done (or skipped) at `t`: its successors may become ready.
+fn finished<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64) {
+    for &j in &sc.successors[i] {
+        ws.waiting[j] -= 1;
+        if ws.waiting[j] == 0 {
+            ready(sc, streams, ws, obs, j, t, i as u32);
+        }
+    }
+}
+
 /// Step `i` is ready at `t`; `cause` is the dependency that finished last (or `NONE`).
-#[inline]
 fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     if O::ACTIVE {
         obs.on(t, Event::StepReady { step: i });
     }
+    let when = &sc.steps[i].when;
+    let applies = when.fault.is_none_or(|k| fault_injected(sc, k))
+        && when.down.is_none_or(|c| !ws.world.serving(c))
+        && when.up.is_none_or(|c| ws.world.serving(c));
+    if !applies {
+        if O::ACTIVE {
+            obs.on(t, Event::StepSkipped { step: i });
+        }
+        ws.pred[i] = cause;
+        ws.out.start[i] = t;
+        ws.out.finish[i] = t;
+        finished(sc, streams, ws, obs, i, t);
+        return;
+    }
+    if let Some(level) = when.level
+        && ws.out.level.is_none_or(|l| l < level)
+    {
+        if O::ACTIVE {
+            obs.on(t, Event::StepAwaitsLevel { step: i, level });
+        }
+        ws.level_wait.push((i as u32, cause));
+        return;
+    }
+    queue_or_start(sc, streams, ws, obs, i, t, cause);
+}
+
+fn fault_injected(sc: &Scenario, k: FaultKindTag) -> bool {
+    sc.topology.faults.iter().any(|f| f.kind.tag() == k)
+}
+
+fn queue_or_start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     let team = sc.steps[i].team;
-    if ws.free[team] > 0 {
+    if !ws.engaged[team] {
+        if O::ACTIVE {
+            obs.on(t, Event::StepAwaitsTeam { step: i });
+        }
+        ws.unengaged[team].push((i as u32, cause));
+    } else if ws.free[team] > 0 {
         start(sc, streams, ws, obs, i, t, cause);
     } else {
         if O::ACTIVE {
@@ -329,13 +607,12 @@ fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
                 },
             );
         }
-        ws.queues[team].push_back(i as u32);
+        ws.queues[team].push_back((i as u32, cause));
     }
 }
 
 /// Step `i` takes a slot of its team at `t`; `pred` is what held it back last (its latest
 /// dependency, or the step that freed the slot).
-#[inline]
 fn start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, pred: u32) {
     let step = &sc.steps[i];
     ws.free[step.team] -= 1;
@@ -364,12 +641,21 @@ fn start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
         }
         break;
     }
+    if let Some(Effect::Restore(s)) = &step.effect {
+        // A restore also takes the store's own restore time.
+        total += sc.stores[*s].restore.sample(&mut streams.stream(sc.stores[*s].key.pair(step.key)));
+    }
     ws.out.attempts[i] = attempts;
     ws.out.busy[step.team] += total;
-    ws.seq += 1;
-    ws.heap.push(Pending {
-        t: t + total,
-        seq: ws.seq,
-        step: i as u32,
-    });
+    ws.push(t + total, Ev::StepDone(i as u32));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_fault_key_is_the_named_key() {
+        assert_eq!(IMPLICIT_FAULT_KEY, StreamKey::named("incident"));
+    }
 }

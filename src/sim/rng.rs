@@ -30,6 +30,12 @@ impl StreamKey {
         }
         StreamKey(mix64(h))
     }
+
+    /// Key of the stream of a pair of entities (a monitor watching a fault, a store restored
+    /// by a step). Not symmetric: `a.pair(b) != b.pair(a)`.
+    pub fn pair(self, other: StreamKey) -> StreamKey {
+        StreamKey(mix64(self.0 ^ other.0.rotate_left(29)))
+    }
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

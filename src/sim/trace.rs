@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
+use super::world::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::Scenario;
+use crate::model::{ComponentKind, FaultKind, Scenario};
 
 /// Collects a trial's events in the order they happen.
 #[derive(Debug, Default)]
@@ -72,65 +73,7 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
     let _ = writeln!(out, "{} - seed {seed}, trial {trial}", sc.name);
     let _ = writeln!(out, "time since fault, what happens");
     for (t, e) in &tr.events {
-        let line = match e {
-            Event::Fault => "fault injected".to_string(),
-            Event::Alert { by_fallback: false } => "alert: monitoring detects the fault".to_string(),
-            Event::Alert { by_fallback: true } => "alert: monitoring missed it; customer reports raise it".to_string(),
-            Event::Page { team, level, pass } => {
-                let t = &sc.teams[*team];
-                let again = if *pass > 0 { format!(" (repeat {pass})") } else { String::new() };
-                format!(
-                    "page {} (team {}, level {}){again}",
-                    t.escalation.levels[*level].name,
-                    t.name,
-                    level + 1
-                )
-            }
-            Event::PageTimeout { team, level, .. } => {
-                let t = &sc.teams[*team];
-                format!(
-                    "no acknowledgement from {} before timeout; escalate",
-                    t.escalation.levels[*level].name
-                )
-            }
-            Event::Ack { team, level } => {
-                let t = &sc.teams[*team];
-                format!("{} acknowledges (team {})", t.escalation.levels[*level].name, t.name)
-            }
-            Event::LastResort { team } => {
-                format!(
-                    "nobody acknowledged; last resort picks up the incident (team {})",
-                    sc.teams[*team].name
-                )
-            }
-            Event::StepReady { step } => format!("step {} is ready", sc.steps[*step].id),
-            Event::StepQueued { step, ahead } => {
-                let s = &sc.steps[*step];
-                format!("step {} waits for team {} ({} ahead in queue)", s.id, sc.teams[s.team].name, ahead)
-            }
-            Event::StepStart { step } => {
-                let s = &sc.steps[*step];
-                if s.title != s.id {
-                    format!("step {} starts: {} (team {})", s.id, s.title, sc.teams[s.team].name)
-                } else {
-                    format!("step {} starts (team {})", s.id, sc.teams[s.team].name)
-                }
-            }
-            Event::StepRetry { step, attempt } => {
-                format!("step {} attempt {} failed; team starts it again", sc.steps[*step].id, attempt)
-            }
-            Event::StepDone { step, attempts } => {
-                let s = &sc.steps[*step];
-                let took = tr.outcome.finish[*step] - tr.outcome.start[*step];
-                let tries = if *attempts > 1 {
-                    format!(", {attempts} attempts")
-                } else {
-                    String::new()
-                };
-                format!("step {} done (took {}{tries})", s.id, human(took))
-            }
-            Event::Recovered => "recovered: the plan's final step is done".to_string(),
-        };
+        let line = describe(sc, tr, e);
         let _ = writeln!(out, "{:>9}  {line}", clock(*t));
     }
     let o = &tr.outcome;
@@ -146,6 +89,172 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
         .filter(|(_, c)| **c)
         .map(|(s, _)| s.id.as_str())
         .collect();
-    let _ = writeln!(out, "critical path        {}", crit.join(" -> "));
+    let _ = writeln!(
+        out,
+        "critical path        {}",
+        if crit.is_empty() {
+            "(no plan step set the recovery time)".to_string()
+        } else {
+            crit.join(" -> ")
+        }
+    );
+    for (i, svc) in sc.services.iter().enumerate() {
+        let rto = match svc.rto {
+            Some(r) if o.downtime[i] <= r => format!(" (RTO {} met)", human(r)),
+            Some(r) => format!(" (RTO {} missed)", human(r)),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "downtime {:<12}{:>9.2} min{rto}", svc.name, o.downtime[i]);
+    }
+    for (i, st) in sc.stores.iter().enumerate() {
+        let _ = writeln!(out, "data lost {:<11}{:>9.2} min", st.name, o.data_lost[i]);
+    }
+    if o.leaked > 0.0 {
+        let _ = writeln!(out, "leaked               {:>9.2}", o.leaked);
+    }
+    if let Some(l) = o.level {
+        let _ = writeln!(out, "level reached        {}", sc.levels[l]);
+    }
     out
+}
+
+fn cause_text(sc: &Scenario, c: &Cause) -> String {
+    match c {
+        Cause::Fault(f) => format!("fault {}", sc.topology.faults[*f].id),
+        Cause::Step(i) => format!("step {}", sc.steps[*i].id),
+        Cause::Power(f) => format!("power on {}", sc.topology.components[*f].name),
+        Cause::Failover(c) => format!("failover of {}", sc.topology.components[*c].name),
+        Cause::Spread(f) => format!("intruder of {}", sc.topology.faults[*f].id),
+    }
+}
+
+fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
+    let comp = |c: &usize| sc.topology.components[*c].name.as_str();
+    match e {
+        Event::Fault { fault: None } => "fault injected".to_string(),
+        Event::Fault { fault: Some(f) } => {
+            let fault = &sc.topology.faults[*f];
+            let what = match &fault.kind {
+                FaultKind::Failure { target, mode } => format!("failure ({mode}) of {}", comp(target)),
+                FaultKind::Attack { target, .. } => format!("attack: an intruder lands on {}", comp(target)),
+                FaultKind::PowerLoss { feed, .. } => format!("power loss on {}", comp(feed)),
+                FaultKind::DataLoss { store, mode } => format!("data loss: store {} {mode}", sc.stores[*store].name),
+            };
+            format!("fault {} injected: {what}", fault.id)
+        }
+        Event::Alert { fault, monitor, first } => {
+            let by = match monitor {
+                Some(m) => format!("monitor \"{}\" alerts", sc.detection.monitors[*m].name),
+                None => "monitoring missed it; customer reports raise the alarm".to_string(),
+            };
+            let of = fault.map(|f| format!(" on fault {}", sc.topology.faults[f].id)).unwrap_or_default();
+            let joins = if *first {
+                "; the incident opens"
+            } else {
+                "; it joins the open incident"
+            };
+            format!("alert: {by}{of}{joins}")
+        }
+        Event::Page { team, level, pass } => {
+            let t = &sc.teams[*team];
+            let again = if *pass > 0 { format!(" (repeat {pass})") } else { String::new() };
+            format!(
+                "page {} (team {}, level {}){again}",
+                t.escalation.levels[*level].name,
+                t.name,
+                level + 1
+            )
+        }
+        Event::PageTimeout { team, level, .. } => {
+            let t = &sc.teams[*team];
+            format!(
+                "no acknowledgement from {} before timeout; escalate",
+                t.escalation.levels[*level].name
+            )
+        }
+        Event::Ack { team, level } => {
+            let t = &sc.teams[*team];
+            format!("{} acknowledges (team {})", t.escalation.levels[*level].name, t.name)
+        }
+        Event::LastResort { team } => format!(
+            "nobody acknowledged; last resort picks up the incident (team {})",
+            sc.teams[*team].name
+        ),
+        Event::LevelRaised { level } => format!("incident classified as level \"{}\"", sc.levels[*level]),
+        Event::StepReady { step } => format!("step {} is ready", sc.steps[*step].id),
+        Event::StepSkipped { step } => format!("step {} does not apply here; skipped", sc.steps[*step].id),
+        Event::StepAwaitsLevel { step, level } => format!("step {} waits for level \"{}\"", sc.steps[*step].id, sc.levels[*level]),
+        Event::StepAwaitsTeam { step } => {
+            let s = &sc.steps[*step];
+            format!("step {} waits for team {} to be paged", s.id, sc.teams[s.team].name)
+        }
+        Event::StepQueued { step, ahead } => {
+            let s = &sc.steps[*step];
+            format!("step {} waits for team {} ({} ahead in queue)", s.id, sc.teams[s.team].name, ahead)
+        }
+        Event::StepStart { step } => {
+            let s = &sc.steps[*step];
+            if s.title != s.id {
+                format!("step {} starts: {} (team {})", s.id, s.title, sc.teams[s.team].name)
+            } else {
+                format!("step {} starts (team {})", s.id, sc.teams[s.team].name)
+            }
+        }
+        Event::StepRetry { step, attempt } => format!("step {} attempt {} failed; team starts it again", sc.steps[*step].id, attempt),
+        Event::StepDone { step, attempts } => {
+            let s = &sc.steps[*step];
+            let took = tr.outcome.finish[*step] - tr.outcome.start[*step];
+            let tries = if *attempts > 1 {
+                format!(", {attempts} attempts")
+            } else {
+                String::new()
+            };
+            format!("step {} done (took {}{tries})", s.id, human(took))
+        }
+        Event::EffectFailed { step, why } => format!("step {} FAILED its effect: {why}", sc.steps[*step].id),
+        Event::EffectDone { what, .. } => format!("  -> {what}"),
+        Event::Component { comp: c, up, cause } => {
+            format!(
+                "{} {} {} (cause: {})",
+                kind_word(sc, *c),
+                comp(c),
+                if *up { "is back up" } else { "goes DOWN" },
+                cause_text(sc, cause)
+            )
+        }
+        Event::Service { service, up } => {
+            format!(
+                "business service {} {}",
+                sc.services[*service].name,
+                if *up { "is UP again" } else { "is DOWN" }
+            )
+        }
+        Event::Power { feed, what } => format!("{}: {what}", comp(feed)),
+        Event::Failover { comp: c, ok: true } => format!("automatic failover of {} completes", comp(c)),
+        Event::Failover { comp: c, ok: false } => format!("automatic failover of {} FAILS; a plan step must do it", comp(c)),
+        Event::Compromised { comp: c, fault } => format!("intruder ({}) reaches {}", sc.topology.faults[*fault].id, comp(c)),
+        Event::StoreLost { store, lost: Some(m) } => format!(
+            "store {} lost its data: {} of writes since the usable backup",
+            sc.stores[*store].name,
+            human(*m)
+        ),
+        Event::StoreLost { store, lost: None } => format!("store {} lost its data and has NO usable backup", sc.stores[*store].name),
+        Event::StoreRestored { store } => format!("store {} restored from backup", sc.stores[*store].name),
+        Event::Recovered if sc.services.is_empty() => "recovered: the plan's final step is done".to_string(),
+        Event::Recovered => "recovered: every business service is up".to_string(),
+    }
+}
+
+fn kind_word(sc: &Scenario, c: usize) -> &'static str {
+    match sc.topology.components[c].kind {
+        ComponentKind::Service => "service",
+        ComponentKind::Database => "database",
+        ComponentKind::Cache => "cache",
+        ComponentKind::Network => "network",
+        ComponentKind::LoadBalancer => "load balancer",
+        ComponentKind::PowerFeed => "power feed",
+        ComponentKind::Ups => "UPS",
+        ComponentKind::Generator => "generator",
+        ComponentKind::Site => "site",
+    }
 }

@@ -1,0 +1,343 @@
+//! The world a plan acts on: components, business services, data stores, faults, monitors
+//! and severity levels (checked; indices refer into the owning [`super::Scenario`]).
+
+use super::{Dist, TeamId};
+use crate::sim::rng::StreamKey;
+
+/// Index into [`Topology::components`].
+pub type CompId = usize;
+/// Index into `Scenario::services`.
+pub type ServiceId = usize;
+/// Index into `Scenario::stores`.
+pub type StoreId = usize;
+
+/// Kinds of component a user recognises. The kind decides which fields apply (a power feed
+/// may have a UPS and a generator; the others sit on a feed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ComponentKind {
+    Service,
+    Database,
+    Cache,
+    Network,
+    LoadBalancer,
+    PowerFeed,
+    Ups,
+    Generator,
+    Site,
+}
+
+impl ComponentKind {
+    /// The names accepted in files.
+    pub const NAMES: &'static str = "service, database, cache, network, load_balancer, power_feed, ups, generator, site";
+
+    /// Parse a kind's file name.
+    pub fn parse(s: &str) -> Option<ComponentKind> {
+        Some(match s {
+            "service" => ComponentKind::Service,
+            "database" => ComponentKind::Database,
+            "cache" => ComponentKind::Cache,
+            "network" => ComponentKind::Network,
+            "load_balancer" => ComponentKind::LoadBalancer,
+            "power_feed" => ComponentKind::PowerFeed,
+            "ups" => ComponentKind::Ups,
+            "generator" => ComponentKind::Generator,
+            "site" => ComponentKind::Site,
+            _ => return None,
+        })
+    }
+
+    /// Power infrastructure: not a place an attacker spreads through, and needs no feed.
+    pub fn is_power(self) -> bool {
+        matches!(self, ComponentKind::PowerFeed | ComponentKind::Ups | ComponentKind::Generator)
+    }
+}
+
+/// A component of the topology.
+#[derive(Clone, Debug)]
+pub struct Component {
+    /// Stable name.
+    pub name: String,
+    /// What it is.
+    pub kind: ComponentKind,
+    /// Free text from the file (shown in reports).
+    pub description: String,
+    /// Components it needs (all must serve for it to be up).
+    pub needs: Vec<CompId>,
+    /// The power feed it sits on (None only for power infrastructure).
+    pub power: Option<CompId>,
+    /// Comes back by itself when power returns (otherwise a plan step must restart it).
+    pub auto_restart: bool,
+    /// A standby that can take over its role.
+    pub standby: Option<Standby>,
+    /// k-of-n replicas: it is up only while at least `up` of `of` are up.
+    pub quorum: Option<Quorum>,
+    /// For a power feed: its UPS.
+    pub ups: Option<CompId>,
+    /// For a power feed: its generator.
+    pub generator: Option<CompId>,
+    /// For a UPS: battery time in minutes.
+    pub battery: f64,
+    /// For a generator: chance it starts, and its start delay.
+    pub start: f64,
+    /// For a generator: delay from the outage to its power.
+    pub start_delay: Dist,
+    /// Stream key of this component's draws (failover delays, generator start).
+    pub key: StreamKey,
+}
+
+/// A standby that takes over a component's role.
+#[derive(Clone, Debug)]
+pub struct Standby {
+    /// The standby component.
+    pub component: CompId,
+    /// Automatic failover (None: only a plan step fails over).
+    pub auto: Option<AutoFailover>,
+}
+
+/// Automatic failover parameters.
+#[derive(Clone, Debug)]
+pub struct AutoFailover {
+    /// Delay from the primary going down to the standby serving.
+    pub delay: Dist,
+    /// Chance the automatic failover fails (then a plan step must do it).
+    pub fail: f64,
+}
+
+/// k of n replicas.
+#[derive(Clone, Debug)]
+pub struct Quorum {
+    /// The replicas.
+    pub of: Vec<CompId>,
+    /// How many must be up.
+    pub up: usize,
+}
+
+/// A business service (e-commerce platform, online payment, customer service).
+#[derive(Clone, Debug)]
+pub struct BusinessService {
+    /// Stable name.
+    pub name: String,
+    /// Free text from the file (shown in reports).
+    pub description: String,
+    /// Components it needs.
+    pub needs: Vec<CompId>,
+    /// Recovery time objective, minutes (None: no objective set).
+    pub rto: Option<f64>,
+    /// After an outage it stays down until a plan step reopens it (checks, then reopen).
+    pub reopen: bool,
+}
+
+/// A data store with a backup policy.
+#[derive(Clone, Debug)]
+pub struct DataStore {
+    /// Stable name.
+    pub name: String,
+    /// Free text from the file (shown in reports).
+    pub description: String,
+    /// The component that holds it (down while the store's data is lost).
+    pub component: Option<CompId>,
+    /// Minutes between backups (None: no backups).
+    pub backup_interval: Option<f64>,
+    /// Time a restore takes, added to the restoring step's own duration.
+    pub restore: Dist,
+    /// Chance that any one backup is bad (corrupt).
+    pub bad_backup: f64,
+    /// Backups kept (None: unlimited).
+    pub keep: Option<u32>,
+    /// Replication lag: writes lost when the holding component fails over to its standby.
+    pub replication_lag: Option<Dist>,
+    /// Stream key.
+    pub key: StreamKey,
+}
+
+/// The kind of a fault, as named in conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum FaultKindTag {
+    Failure,
+    Attack,
+    PowerLoss,
+    DataLoss,
+}
+
+impl FaultKindTag {
+    /// Names accepted in files.
+    pub const NAMES: &'static str = "failure, attack, power_loss, data_loss";
+
+    /// Parse a file name.
+    pub fn parse(s: &str) -> Option<FaultKindTag> {
+        Some(match s {
+            "failure" => FaultKindTag::Failure,
+            "attack" => FaultKindTag::Attack,
+            "power_loss" => FaultKindTag::PowerLoss,
+            "data_loss" => FaultKindTag::DataLoss,
+            _ => return None,
+        })
+    }
+
+    /// The file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKindTag::Failure => "failure",
+            FaultKindTag::Attack => "attack",
+            FaultKindTag::PowerLoss => "power_loss",
+            FaultKindTag::DataLoss => "data_loss",
+        }
+    }
+}
+
+/// A fault injected into the topology.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// Stable id.
+    pub id: String,
+    /// What it does.
+    pub kind: FaultKind,
+    /// Injection time (minutes from the start of the exercise).
+    pub at: Dist,
+    /// Stream key.
+    pub key: StreamKey,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum FaultKind {
+    /// A component goes down (crash, hang, bad deploy: `mode` is shown in traces).
+    Failure { target: CompId, mode: String },
+    /// An intruder lands on `target` and spreads along dependencies.
+    Attack {
+        target: CompId,
+        /// Time for the intruder to cross one dependency edge.
+        spread: Dist,
+        /// Leak rate, volume per minute, from landing until contained.
+        leak_rate: f64,
+        /// Unit of the leaked volume (e.g. "GB").
+        leak_unit: String,
+        /// Stores encrypted when the intruder reaches their component.
+        encrypt: Vec<StoreId>,
+        /// Compromised components go down (ransomware, wiper).
+        disrupt: bool,
+    },
+    /// A power feed drops for `outage`.
+    PowerLoss { feed: CompId, outage: Dist },
+    /// A store's data is corrupted or deleted.
+    DataLoss { store: StoreId, mode: String },
+}
+
+impl FaultKind {
+    /// The kind's tag.
+    pub fn tag(&self) -> FaultKindTag {
+        match self {
+            FaultKind::Failure { .. } => FaultKindTag::Failure,
+            FaultKind::Attack { .. } => FaultKindTag::Attack,
+            FaultKind::PowerLoss { .. } => FaultKindTag::PowerLoss,
+            FaultKind::DataLoss { .. } => FaultKindTag::DataLoss,
+        }
+    }
+}
+
+/// A monitor that sees some kinds of fault after a delay, or misses them.
+#[derive(Clone, Debug)]
+pub struct Monitor {
+    /// Stable name ("system load", "network traffic", "data anomaly").
+    pub name: String,
+    /// Fault kinds it can see.
+    pub sees: Vec<FaultKindTag>,
+    /// Fault to alert.
+    pub delay: Dist,
+    /// Chance it misses a fault it could see.
+    pub miss: f64,
+    /// Stream key (paired with each fault's key).
+    pub key: StreamKey,
+}
+
+/// A severity level and the impact that raises the incident to it.
+#[derive(Clone, Debug, Default)]
+pub struct Level {
+    /// Name (general, larger, major, especially major).
+    pub name: String,
+    /// At least this many business services down at once.
+    pub services_down: Option<usize>,
+    /// Any of these business services down.
+    pub any_down: Vec<ServiceId>,
+    /// Leaked volume at least this.
+    pub leaked: Option<f64>,
+    /// Any store's data lost.
+    pub data_loss: bool,
+    /// At least this many components compromised.
+    pub compromised: Option<usize>,
+    /// Teams paged when the incident reaches this level.
+    pub page: Vec<TeamId>,
+}
+
+impl Level {
+    /// A level with no rule applies from the start (the lowest level).
+    pub fn is_unconditional(&self) -> bool {
+        self.services_down.is_none() && self.any_down.is_empty() && self.leaked.is_none() && !self.data_loss && self.compromised.is_none()
+    }
+}
+
+/// When a step applies.
+#[derive(Clone, Debug, Default)]
+pub struct Condition {
+    /// Only when the scenario injects a fault of this kind.
+    pub fault: Option<FaultKindTag>,
+    /// Only once the incident reaches this level (waits for it).
+    pub level: Option<usize>,
+    /// Only if this component is down when the step becomes ready.
+    pub down: Option<CompId>,
+    /// Only if this component is up when the step becomes ready.
+    pub up: Option<CompId>,
+}
+
+/// What a step does to the world when it finishes.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum Effect {
+    /// The component's standby takes over its role.
+    Failover(CompId),
+    /// Stop every attack's spread and leak.
+    Contain,
+    /// Cut a component off (it goes down; the intruder cannot cross it).
+    Isolate(CompId),
+    /// Restore a store from its newest good backup.
+    Restore(StoreId),
+    /// Utility power returns to a feed.
+    RestorePower(CompId),
+    /// Move the load of a feed onto another feed.
+    MoveLoad { from: CompId, to: CompId },
+    /// Restart a component that went down (power, crash, hang).
+    Restart(CompId),
+    /// Repair a component: clears failure, isolation and the intruder.
+    Repair(CompId),
+    /// Reopen a business service after checks.
+    Reopen(ServiceId),
+    /// Publish a status update (shown in the trace).
+    Publish(String),
+    /// Declare the end of the incident.
+    DeclareEnd,
+}
+
+/// Components, services, stores, faults, monitors and levels of a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    /// Components in name order.
+    pub components: Vec<Component>,
+    /// Faults in file order.
+    pub faults: Vec<Fault>,
+    /// Monitors in file order (empty: `[detection] delay` sees every fault).
+    pub monitors: Vec<Monitor>,
+    /// Levels, lowest first.
+    pub levels: Vec<Level>,
+    /// Components in dependency order (everything a component needs comes before it).
+    pub order: Vec<CompId>,
+    /// Power feeds, for each component index (None if not a feed).
+    pub is_feed: Vec<bool>,
+    /// Neighbours along dependencies (both directions, power infrastructure excluded), for
+    /// an intruder's spread.
+    pub neighbours: Vec<Vec<CompId>>,
+    /// Which stores each component holds.
+    pub stores_on: Vec<Vec<StoreId>>,
+}

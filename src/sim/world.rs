@@ -1,0 +1,688 @@
+//! The topology's state during a trial, and how faults, plan steps and time change it.
+//!
+//! Every change goes through [`refresh`], which recomputes in dependency order which
+//! components are up and which serve (themselves or through a standby that took over), then
+//! which business services are up, and reports each transition with its cause. Topologies
+//! have tens of components, so recomputing everything on each change is cheaper than
+//! tracking what a change can reach.
+
+use rand::Rng;
+
+use super::rng::{StreamKey, StreamRng, TrialStreams};
+use super::{Ev, Event, NONE, Observer, Workspace, level_reached};
+use crate::model::{ComponentKind, Effect, FaultKind, Scenario};
+
+/// What caused a topology change (shown in traces).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// A fault's injection (index into the scenario's faults).
+    Fault(usize),
+    /// A plan step's effect.
+    Step(usize),
+    /// Power equipment (the feed's index).
+    Power(usize),
+    /// An automatic failover of this component.
+    Failover(usize),
+    /// An intruder spreading (the attack's fault index).
+    Spread(usize),
+}
+
+/// The state of the topology in one trial.
+#[derive(Debug, Default)]
+pub struct World {
+    failed: Vec<bool>,
+    isolated: Vec<bool>,
+    power_lost: Vec<bool>,
+    compromised: Vec<bool>,
+    disrupted: Vec<bool>,
+    switched: Vec<bool>,
+    failover_tried: Vec<bool>,
+    feed_of: Vec<Option<usize>>,
+    up: Vec<bool>,
+    serving: Vec<bool>,
+    utility_down: Vec<bool>,
+    on_battery: Vec<bool>,
+    gen_on: Vec<bool>,
+    store_lost: Vec<bool>,
+    store_ever_lost: Vec<bool>,
+    store_restorable: Vec<bool>,
+    store_phase: Vec<f64>,
+    svc_up: Vec<bool>,
+    svc_was_down: Vec<bool>,
+    svc_back_at: Vec<f64>,
+    svc_cause: Vec<u32>,
+    svc_needs_reopen: Vec<bool>,
+    contained_at: f64,
+    landed_at: Vec<f64>,
+    n_compromised: usize,
+    /// Lazily opened streams: components, then stores, then faults.
+    rngs: Vec<Option<StreamRng>>,
+    /// The plan step whose effect brought the last business service back (or NONE).
+    pub recovery_cause: u32,
+}
+
+impl World {
+    /// State sized for `sc`.
+    pub fn new(sc: &Scenario) -> World {
+        let nc = sc.topology.components.len();
+        let (ns, nf, nv) = (sc.stores.len(), sc.topology.faults.len(), sc.services.len());
+        World {
+            failed: vec![false; nc],
+            isolated: vec![false; nc],
+            power_lost: vec![false; nc],
+            compromised: vec![false; nc],
+            disrupted: vec![false; nc],
+            switched: vec![false; nc],
+            failover_tried: vec![false; nc],
+            feed_of: vec![None; nc],
+            up: vec![true; nc],
+            serving: vec![true; nc],
+            utility_down: vec![false; nc],
+            on_battery: vec![false; nc],
+            gen_on: vec![false; nc],
+            store_lost: vec![false; ns],
+            store_ever_lost: vec![false; ns],
+            store_restorable: vec![true; ns],
+            store_phase: vec![f64::NAN; ns],
+            svc_up: vec![true; nv],
+            svc_was_down: vec![false; nv],
+            svc_back_at: vec![0.0; nv],
+            svc_cause: vec![NONE; nv],
+            svc_needs_reopen: vec![false; nv],
+            contained_at: f64::INFINITY,
+            landed_at: vec![f64::NAN; nf],
+            n_compromised: 0,
+            rngs: vec![None; nc + ns + nf],
+            recovery_cause: NONE,
+        }
+    }
+
+    pub(super) fn reset(&mut self, sc: &Scenario) {
+        for v in [
+            &mut self.failed,
+            &mut self.isolated,
+            &mut self.power_lost,
+            &mut self.compromised,
+            &mut self.disrupted,
+        ] {
+            v.fill(false);
+        }
+        for v in [
+            &mut self.switched,
+            &mut self.failover_tried,
+            &mut self.utility_down,
+            &mut self.on_battery,
+            &mut self.gen_on,
+        ] {
+            v.fill(false);
+        }
+        for (f, c) in self.feed_of.iter_mut().zip(&sc.topology.components) {
+            *f = c.power;
+        }
+        self.up.fill(true);
+        self.serving.fill(true);
+        self.store_lost.fill(false);
+        self.store_ever_lost.fill(false);
+        self.store_restorable.fill(true);
+        self.store_phase.fill(f64::NAN);
+        self.svc_up.fill(true);
+        self.svc_was_down.fill(false);
+        self.svc_back_at.fill(0.0);
+        self.svc_cause.fill(NONE);
+        self.svc_needs_reopen.fill(false);
+        self.contained_at = f64::INFINITY;
+        self.landed_at.fill(f64::NAN);
+        self.n_compromised = 0;
+        self.rngs.iter_mut().for_each(|r| *r = None);
+        self.recovery_cause = NONE;
+    }
+
+    /// Whether component `c` serves its role (itself, or its standby after a failover).
+    pub fn serving(&self, c: usize) -> bool {
+        self.serving.get(c).copied().unwrap_or(true)
+    }
+
+    fn rng(&mut self, slot: usize, key: StreamKey, streams: TrialStreams) -> &mut StreamRng {
+        self.rngs[slot].get_or_insert_with(|| streams.stream(key))
+    }
+}
+
+fn comp_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, c: usize) -> &'a mut StreamRng {
+    w.rng(c, sc.topology.components[c].key, streams)
+}
+
+fn store_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, s: usize) -> &'a mut StreamRng {
+    let slot = sc.topology.components.len() + s;
+    w.rng(slot, sc.stores[s].key, streams)
+}
+
+fn fault_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, f: usize) -> &'a mut StreamRng {
+    let slot = sc.topology.components.len() + sc.stores.len() + f;
+    // The injection time is the fault stream's first draw; spread draws come from a stream
+    // of their own so that they do not shift when `at` changes distribution.
+    w.rng(slot, sc.topology.faults[f].key.pair(StreamKey::named("spread")), streams)
+}
+
+/// Inject fault `f` at `t`.
+pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, f: usize, t: f64) {
+    if O::ACTIVE {
+        obs.on(t, Event::Fault { fault: Some(f) });
+    }
+    let fault = &sc.topology.faults[f];
+    match &fault.kind {
+        FaultKind::Failure { target, .. } => ws.world.failed[*target] = true,
+        FaultKind::Attack { target, leak_rate, .. } => {
+            ws.world.landed_at[f] = t;
+            compromise(sc, streams, ws, obs, f, *target, t);
+            if *leak_rate > 0.0 {
+                for l in &sc.topology.levels {
+                    if let Some(x) = l.leaked {
+                        ws.push(t + x / leak_rate, Ev::LevelCheck);
+                    }
+                }
+            }
+        }
+        FaultKind::PowerLoss { feed, outage } => {
+            let feed = *feed;
+            let w = &mut ws.world;
+            w.utility_down[feed] = true;
+            let comp = &sc.topology.components[feed];
+            if let Some(u) = comp.ups {
+                w.on_battery[feed] = true;
+                let battery = sc.topology.components[u].battery;
+                if O::ACTIVE {
+                    obs.on(
+                        t,
+                        Event::Power {
+                            feed,
+                            what: format!("utility power lost; UPS {} carries the load", sc.topology.components[u].name),
+                        },
+                    );
+                }
+                ws.push(t + battery, Ev::BatteryEmpty(feed as u32));
+            } else if O::ACTIVE {
+                obs.on(
+                    t,
+                    Event::Power {
+                        feed,
+                        what: "utility power lost".into(),
+                    },
+                );
+            }
+            if let Some(g) = comp.generator {
+                let gen_c = &sc.topology.components[g];
+                let rng = comp_rng(sc, &mut ws.world, streams, g);
+                let starts = rng.random::<f64>() < gen_c.start;
+                let delay = gen_c.start_delay.sample(rng);
+                if starts {
+                    ws.push(t + delay, Ev::GeneratorOn(feed as u32));
+                } else if O::ACTIVE {
+                    obs.on(
+                        t + delay,
+                        Event::Power {
+                            feed,
+                            what: format!("generator {} fails to start", gen_c.name),
+                        },
+                    );
+                }
+            }
+            let back = outage.sample(&mut streams.stream(fault.key.pair(StreamKey::named("outage"))));
+            ws.push(t + back, Ev::UtilityBack(feed as u32));
+        }
+        FaultKind::DataLoss { store, .. } => lose_store(sc, streams, ws, obs, *store, t, None),
+    }
+    refresh(sc, streams, ws, obs, t, Cause::Fault(f));
+    classify(sc, streams, ws, obs, t);
+}
+
+/// Events of the world's own clock.
+pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, ev: Ev, t: f64) {
+    let cause = match ev {
+        Ev::FailoverDone(c) => {
+            let c = c as usize;
+            let comp = &sc.topology.components[c];
+            let Some(sb) = &comp.standby else { return };
+            if ws.world.up[c] || ws.world.switched[c] {
+                return; // the primary came back, or a step already failed over
+            }
+            let fail = sb.auto.as_ref().map_or(0.0, |a| a.fail);
+            let ok = ws.world.up[sb.component] && !(fail > 0.0 && comp_rng(sc, &mut ws.world, streams, c).random::<f64>() < fail);
+            if O::ACTIVE {
+                obs.on(t, Event::Failover { comp: c, ok });
+            }
+            if ok {
+                switch_over(sc, streams, ws, obs, c, t);
+            }
+            Cause::Failover(c)
+        }
+        Ev::UtilityBack(f) => {
+            let f = f as usize;
+            let w = &mut ws.world;
+            if !w.utility_down[f] {
+                return; // a step restored it already
+            }
+            w.utility_down[f] = false;
+            w.on_battery[f] = false;
+            w.gen_on[f] = false;
+            if O::ACTIVE {
+                obs.on(
+                    t,
+                    Event::Power {
+                        feed: f,
+                        what: "utility power returns".into(),
+                    },
+                );
+            }
+            Cause::Power(f)
+        }
+        Ev::BatteryEmpty(f) => {
+            let f = f as usize;
+            if !ws.world.on_battery[f] {
+                return;
+            }
+            ws.world.on_battery[f] = false;
+            if O::ACTIVE && ws.world.utility_down[f] {
+                obs.on(
+                    t,
+                    Event::Power {
+                        feed: f,
+                        what: "UPS battery is empty".into(),
+                    },
+                );
+            }
+            Cause::Power(f)
+        }
+        Ev::GeneratorOn(f) => {
+            let f = f as usize;
+            if !ws.world.utility_down[f] {
+                return;
+            }
+            ws.world.gen_on[f] = true;
+            if O::ACTIVE {
+                let g = sc.topology.components[f]
+                    .generator
+                    .map_or("", |g| sc.topology.components[g].name.as_str());
+                obs.on(
+                    t,
+                    Event::Power {
+                        feed: f,
+                        what: format!("generator {g} starts and carries the load"),
+                    },
+                );
+            }
+            Cause::Power(f)
+        }
+        Ev::Spread(f, from, to) => {
+            let (f, from, to) = (f as usize, from as usize, to as usize);
+            let w = &ws.world;
+            if t >= w.contained_at || w.isolated[from] || w.isolated[to] || w.compromised[to] {
+                return;
+            }
+            compromise(sc, streams, ws, obs, f, to, t);
+            Cause::Spread(f)
+        }
+        Ev::LevelCheck => {
+            classify(sc, streams, ws, obs, t);
+            return;
+        }
+        Ev::StepDone(_) | Ev::Inject(_) | Ev::Alert(..) | Ev::Engage(_) => unreachable!("handled by the engine"),
+    };
+    refresh(sc, streams, ws, obs, t, cause);
+    classify(sc, streams, ws, obs, t);
+}
+
+fn switch_over<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, c: usize, t: f64) {
+    ws.world.switched[c] = true;
+    // Writes not yet replicated to the standby are lost.
+    for &s in &sc.topology.stores_on[c] {
+        if let Some(lag) = &sc.stores[s].replication_lag {
+            let lost = lag.sample(store_rng(sc, &mut ws.world, streams, s));
+            ws.out.data_lost[s] = ws.out.data_lost[s].max(lost);
+            if O::ACTIVE {
+                obs.on(
+                    t,
+                    Event::StoreLost {
+                        store: s,
+                        lost: Some(lost),
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn compromise<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, f: usize, c: usize, t: f64) {
+    let w = &mut ws.world;
+    if w.compromised[c] || w.isolated[c] || t >= w.contained_at {
+        return;
+    }
+    w.compromised[c] = true;
+    w.n_compromised += 1;
+    if O::ACTIVE {
+        obs.on(t, Event::Compromised { comp: c, fault: f });
+    }
+    let FaultKind::Attack {
+        spread, encrypt, disrupt, ..
+    } = &sc.topology.faults[f].kind
+    else {
+        return;
+    };
+    if *disrupt {
+        ws.world.disrupted[c] = true;
+    }
+    for &s in &sc.topology.stores_on[c] {
+        if encrypt.contains(&s) {
+            let landed = ws.world.landed_at[f];
+            lose_store(sc, streams, ws, obs, s, t, Some(landed));
+        }
+    }
+    for &n in &sc.topology.neighbours[c] {
+        if !ws.world.compromised[n] && !ws.world.isolated[n] {
+            let d = spread.sample(fault_rng(sc, &mut ws.world, streams, f));
+            ws.push(t + d, Ev::Spread(f as u32, c as u32, n as u32));
+        }
+    }
+}
+
+/// Store `s` loses its data at `t`. It is restored from the newest good backup: one taken no
+/// later than the loss (or, if an intruder got in at `intrusion`, no later than that), not
+/// corrupt, and still kept. Backups run every interval from a phase drawn uniformly per trial,
+/// so a fault at any fixed time loses half an interval on average.
+fn lose_store<O: Observer>(
+    sc: &Scenario,
+    streams: TrialStreams,
+    ws: &mut Workspace,
+    obs: &mut O,
+    s: usize,
+    t: f64,
+    intrusion: Option<f64>,
+) {
+    if ws.world.store_lost[s] {
+        return;
+    }
+    let st = &sc.stores[s];
+    let (restorable, lost) = match st.backup_interval {
+        None => (false, sc.horizon),
+        Some(iv) => {
+            let slot = sc.topology.components.len() + s;
+            let World { rngs, store_phase, .. } = &mut ws.world;
+            let rng = rngs[slot].get_or_insert_with(|| streams.stream(st.key));
+            if store_phase[s].is_nan() {
+                store_phase[s] = iv * rng.random::<f64>();
+            }
+            let phase = store_phase[s];
+            let r = intrusion.unwrap_or(t).min(t);
+            let newest = ((t - phase) / iv).floor();
+            let usable = ((r - phase) / iv).floor();
+            // Backups taken after the intrusion are tainted; each older one may be corrupt.
+            let mut back = newest - usable;
+            let mut k = usable;
+            if st.bad_backup > 0.0 {
+                while rng.random::<f64>() < st.bad_backup && back < 1e6 {
+                    k -= 1.0;
+                    back += 1.0;
+                }
+            }
+            let kept = st.keep.is_none_or(|n| back < n as f64);
+            if kept { (true, t - (phase + k * iv)) } else { (false, sc.horizon) }
+        }
+    };
+    let w = &mut ws.world;
+    w.store_lost[s] = true;
+    w.store_ever_lost[s] = true;
+    w.store_restorable[s] = restorable;
+    ws.out.data_lost[s] = ws.out.data_lost[s].max(lost);
+    if O::ACTIVE {
+        obs.on(
+            t,
+            Event::StoreLost {
+                store: s,
+                lost: restorable.then_some(lost),
+            },
+        );
+    }
+}
+
+/// Carry out step `i`'s effect at `t`.
+pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, e: &Effect, t: f64) {
+    let comps = &sc.topology.components;
+    fn note<O: Observer>(obs: &mut O, t: f64, step: usize, what: String) {
+        if O::ACTIVE {
+            obs.on(t, Event::EffectDone { step, what });
+        }
+    }
+    fn failed<O: Observer>(obs: &mut O, t: f64, step: usize, why: String) {
+        if O::ACTIVE {
+            obs.on(t, Event::EffectFailed { step, why });
+        }
+    }
+    match e {
+        Effect::Failover(c) => {
+            let c = *c;
+            let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
+            if ws.world.switched[c] {
+                note(obs, t, i, format!("{} already runs on standby {}", comps[c].name, comps[sb].name));
+            } else if !ws.world.up[sb] {
+                failed(
+                    obs,
+                    t,
+                    i,
+                    format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name),
+                );
+            } else {
+                switch_over(sc, streams, ws, obs, c, t);
+                note(obs, t, i, format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
+            }
+        }
+        Effect::Contain => {
+            if ws.world.contained_at.is_infinite() {
+                ws.world.contained_at = t;
+            }
+            note(obs, t, i, "the intruder is contained: no more spread, no more leak".into());
+        }
+        Effect::Isolate(c) => {
+            ws.world.isolated[*c] = true;
+            note(obs, t, i, format!("{} is isolated", comps[*c].name));
+        }
+        Effect::Restore(s) => {
+            let s = *s;
+            let name = &sc.stores[s].name;
+            if !ws.world.store_lost[s] {
+                note(obs, t, i, format!("store {name} is intact; nothing to restore"));
+            } else if !ws.world.store_restorable[s] {
+                failed(obs, t, i, format!("cannot restore store {name}: no good backup"));
+            } else {
+                ws.world.store_lost[s] = false;
+                if O::ACTIVE {
+                    obs.on(t, Event::StoreRestored { store: s });
+                }
+            }
+        }
+        Effect::RestorePower(f) => {
+            let w = &mut ws.world;
+            w.utility_down[*f] = false;
+            w.on_battery[*f] = false;
+            w.gen_on[*f] = false;
+            note(obs, t, i, format!("power is back on {}", comps[*f].name));
+        }
+        Effect::MoveLoad { from, to } => {
+            for fo in ws.world.feed_of.iter_mut() {
+                if *fo == Some(*from) {
+                    *fo = Some(*to);
+                }
+            }
+            note(obs, t, i, format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
+        }
+        Effect::Restart(c) => {
+            let w = &mut ws.world;
+            w.failed[*c] = false;
+            w.power_lost[*c] = false;
+            note(obs, t, i, format!("{} restarted", comps[*c].name));
+        }
+        Effect::Repair(c) => {
+            let w = &mut ws.world;
+            w.failed[*c] = false;
+            w.power_lost[*c] = false;
+            w.isolated[*c] = false;
+            w.disrupted[*c] = false;
+            if w.compromised[*c] {
+                w.compromised[*c] = false;
+                w.n_compromised -= 1;
+            }
+            note(obs, t, i, format!("{} repaired", comps[*c].name));
+        }
+        Effect::Reopen(s) => {
+            ws.world.svc_needs_reopen[*s] = false;
+            note(obs, t, i, format!("service {} reopened", sc.services[*s].name));
+        }
+        Effect::Publish(what) => note(obs, t, i, format!("published: {what}")),
+        Effect::DeclareEnd => note(obs, t, i, "the end of the incident is declared".into()),
+    }
+    refresh(sc, streams, ws, obs, t, Cause::Step(i));
+    classify(sc, streams, ws, obs, t);
+}
+
+/// Recompute which components are up and serving, then which business services are up.
+pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, t: f64, cause: Cause) {
+    let topo = &sc.topology;
+    for &c in &topo.order {
+        let comp = &topo.components[c];
+        let w = &mut ws.world;
+        let power_ok = match comp.kind {
+            ComponentKind::PowerFeed => (!w.utility_down[c] || w.gen_on[c] || w.on_battery[c]) && !w.failed[c],
+            ComponentKind::Ups | ComponentKind::Generator => true,
+            _ => w.feed_of[c].is_none_or(|f| w.up[f]),
+        };
+        if !comp.kind.is_power() {
+            if !power_ok {
+                w.power_lost[c] = true;
+            } else if w.power_lost[c] && comp.auto_restart {
+                w.power_lost[c] = false;
+            }
+        }
+        let own = power_ok
+            && !w.failed[c]
+            && !w.isolated[c]
+            && !w.power_lost[c]
+            && !w.disrupted[c]
+            && !topo.stores_on[c].iter().any(|&s| w.store_lost[s]);
+        let deps = comp.needs.iter().all(|&n| w.serving[n])
+            && comp
+                .quorum
+                .as_ref()
+                .is_none_or(|q| q.of.iter().filter(|&&n| w.serving[n]).count() >= q.up);
+        let up = own && deps;
+        if up != w.up[c] {
+            w.up[c] = up;
+            if O::ACTIVE {
+                obs.on(t, Event::Component { comp: c, up, cause });
+            }
+        }
+        w.serving[c] = match (&comp.standby, w.switched[c]) {
+            (Some(sb), true) => w.up[sb.component],
+            _ => up,
+        };
+        if !up
+            && !w.switched[c]
+            && !w.failover_tried[c]
+            && let Some(sb) = &comp.standby
+            && let Some(auto) = &sb.auto
+        {
+            w.failover_tried[c] = true;
+            let d = auto.delay.sample(comp_rng(sc, &mut ws.world, streams, c));
+            ws.push(t + d, Ev::FailoverDone(c as u32));
+        }
+    }
+    let w = &mut ws.world;
+    for (s, svc) in sc.services.iter().enumerate() {
+        let needs_ok = svc.needs.iter().all(|&n| w.serving[n]);
+        if w.svc_up[s] && !needs_ok {
+            w.svc_up[s] = false;
+            w.svc_was_down[s] = true;
+            if svc.reopen {
+                w.svc_needs_reopen[s] = true;
+            }
+            if O::ACTIVE {
+                obs.on(t, Event::Service { service: s, up: false });
+            }
+        } else if !w.svc_up[s] && needs_ok && !w.svc_needs_reopen[s] {
+            w.svc_up[s] = true;
+            w.svc_back_at[s] = t;
+            w.svc_cause[s] = match cause {
+                Cause::Step(i) => i as u32,
+                _ => NONE,
+            };
+            if O::ACTIVE {
+                obs.on(t, Event::Service { service: s, up: true });
+            }
+        }
+    }
+}
+
+/// Classify the incident into a severity level from the impact seen now; raise (never
+/// lower) the level, paging its teams and releasing the steps that wait for it. Only once
+/// the incident is acknowledged.
+pub(super) fn classify<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, t: f64) {
+    let levels = &sc.topology.levels;
+    if levels.is_empty() || !ws.acked {
+        return;
+    }
+    let w = &ws.world;
+    let down = w.svc_up.iter().filter(|u| !**u).count();
+    let leaked = leaked_at(sc, w, t);
+    let lost = w.store_ever_lost.iter().any(|x| *x);
+    let mut highest = 0;
+    for (i, l) in levels.iter().enumerate().skip(1) {
+        let hit = l.services_down.is_some_and(|n| down >= n)
+            || l.any_down.iter().any(|&s| !w.svc_up[s])
+            || l.leaked.is_some_and(|x| leaked >= x - 1e-9)
+            || (l.data_loss && lost)
+            || l.compromised.is_some_and(|n| w.n_compromised >= n);
+        if hit {
+            highest = i;
+        }
+    }
+    let from = match ws.out.level {
+        None => 0,
+        Some(cur) if highest > cur => cur + 1,
+        Some(_) => return,
+    };
+    ws.out.level = Some(highest);
+    for l in from..=highest {
+        level_reached(sc, streams, ws, obs, l, t);
+    }
+}
+
+fn leaked_at(sc: &Scenario, w: &World, t: f64) -> f64 {
+    let mut total = 0.0;
+    for (f, fault) in sc.topology.faults.iter().enumerate() {
+        if let FaultKind::Attack { leak_rate, .. } = &fault.kind {
+            let landed = w.landed_at[f];
+            if !landed.is_nan() {
+                total += leak_rate * (t.min(w.contained_at) - landed).max(0.0);
+            }
+        }
+    }
+    total
+}
+
+/// Close the trial's books at `end` (the last thing that happened).
+pub(super) fn finish(sc: &Scenario, ws: &mut Workspace, end: f64) {
+    let t0 = ws.out.t0;
+    let w = &ws.world;
+    let mut worst = (f64::NEG_INFINITY, NONE);
+    for (s, d) in ws.out.downtime.iter_mut().enumerate() {
+        *d = if !w.svc_was_down[s] {
+            0.0
+        } else if w.svc_up[s] {
+            w.svc_back_at[s] - t0
+        } else {
+            sc.horizon
+        };
+        if *d > worst.0 {
+            worst = (*d, w.svc_cause[s]);
+        }
+    }
+    ws.world.recovery_cause = if worst.0 > 0.0 { worst.1 } else { NONE };
+    ws.out.leaked = leaked_at(sc, &ws.world, end);
+}
