@@ -64,7 +64,8 @@ pub struct Component {
     pub description: String,
     /// Components it needs (all must serve for it to be up).
     pub needs: Vec<CompId>,
-    /// The power feed it sits on (None only for power infrastructure).
+    /// The power feed it sits on (None only for power infrastructure and for a group of
+    /// replicas, whose replicas have feeds of their own).
     pub power: Option<CompId>,
     /// Comes back by itself when power returns (otherwise a plan step must restart it).
     pub auto_restart: bool,
@@ -290,6 +291,8 @@ pub struct Condition {
     pub down: Option<CompId>,
     /// Only if this component is up when the step becomes ready.
     pub up: Option<CompId>,
+    /// Only if this store's data is lost when the step becomes ready.
+    pub lost: Option<StoreId>,
 }
 
 /// What a step does to the world when it finishes.

@@ -101,6 +101,7 @@ pub struct RawWhen {
     pub level: Option<Spanned<String>>,
     pub down: Option<Spanned<String>>,
     pub up: Option<Spanned<String>>,
+    pub lost: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

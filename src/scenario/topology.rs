@@ -124,11 +124,11 @@ pub(super) fn check(parts: &[Part], teams: &HashMap<&str, usize>) -> Result<Worl
                 }
                 Some(j)
             }
-            None if !kind.is_power() => {
+            None if !kind.is_power() && r.replicas.is_none() => {
                 return Err(src.error(
                     name.span(),
                     format!("component \"{}\" has no path to power: it sits on no power feed", name.get_ref()),
-                    Some("add power = \"<feed>\" naming a component of kind \"power_feed\"".into()),
+                    Some("add power = \"<feed>\" naming a component of kind \"power_feed\" (only a group of replicas may omit it)".into()),
                 ));
             }
             None => None,
@@ -716,6 +716,9 @@ pub(super) fn condition(src: &Source, w: &Spanned<RawWhen>, names: &Names) -> Re
     }
     if let Some(u) = &r.up {
         c.up = Some(lookup(src, u, &names.comps, "component")?);
+    }
+    if let Some(s) = &r.lost {
+        c.lost = Some(lookup(src, s, &names.stores, "store")?);
     }
     Ok(c)
 }

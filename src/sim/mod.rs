@@ -137,6 +137,8 @@ pub struct TrialOutcome {
     pub level: Option<usize>,
     /// Time of the first fault's injection (minutes from the start of the exercise).
     pub t0: f64,
+    /// Events the engine processed (for measuring the cost per event).
+    pub events: u64,
 }
 
 impl TrialOutcome {
@@ -294,6 +296,7 @@ impl Workspace {
         o.leaked = 0.0;
         o.level = None;
         o.t0 = 0.0;
+        o.events = 0;
     }
 
     #[inline]
@@ -333,6 +336,7 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
     }
 
     while let Some(Pending { t, ev, .. }) = ws.heap.pop() {
+        ws.out.events += 1;
         match ev {
             Ev::StepDone(i) => step_done(sc, streams, ws, obs, i as usize, t),
             Ev::Inject(f) => {
@@ -561,7 +565,8 @@ fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
     let when = &sc.steps[i].when;
     let applies = when.fault.is_none_or(|k| fault_injected(sc, k))
         && when.down.is_none_or(|c| !ws.world.serving(c))
-        && when.up.is_none_or(|c| ws.world.serving(c));
+        && when.up.is_none_or(|c| ws.world.serving(c))
+        && when.lost.is_none_or(|st| ws.world.store_lost(st));
     if !applies {
         if O::ACTIVE {
             obs.on(t, Event::StepSkipped { step: i });

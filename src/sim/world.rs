@@ -142,6 +142,11 @@ impl World {
         self.serving.get(c).copied().unwrap_or(true)
     }
 
+    /// Whether store `s`'s data is lost (and not yet restored).
+    pub fn store_lost(&self, s: usize) -> bool {
+        self.store_lost.get(s).copied().unwrap_or(false)
+    }
+
     fn rng(&mut self, slot: usize, key: StreamKey, streams: TrialStreams) -> &mut StreamRng {
         self.rngs[slot].get_or_insert_with(|| streams.stream(key))
     }
@@ -560,12 +565,7 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
                 w.power_lost[c] = false;
             }
         }
-        let own = power_ok
-            && !w.failed[c]
-            && !w.isolated[c]
-            && !w.power_lost[c]
-            && !w.disrupted[c]
-            && !topo.stores_on[c].iter().any(|&s| w.store_lost[s]);
+        let own = power_ok && !w.failed[c] && !w.isolated[c] && !w.power_lost[c] && !w.disrupted[c];
         let deps = comp.needs.iter().all(|&n| w.serving[n])
             && comp
                 .quorum
@@ -578,10 +578,13 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
                 obs.on(t, Event::Component { comp: c, up, cause });
             }
         }
-        w.serving[c] = match (&comp.standby, w.switched[c]) {
-            (Some(sb), true) => w.up[sb.component],
-            _ => up,
-        };
+        // Lost data is lost on the standby too: corruption and deletion replicate.
+        let data_ok = !topo.stores_on[c].iter().any(|&s| w.store_lost[s]);
+        w.serving[c] = data_ok
+            && match (&comp.standby, w.switched[c]) {
+                (Some(sb), true) => w.up[sb.component],
+                _ => up,
+            };
         if !up
             && !w.switched[c]
             && !w.failover_tried[c]
