@@ -38,6 +38,75 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     row(&mut out, "time to detect", &sum.detect);
     row(&mut out, "time to acknowledge", &sum.ack);
     row(&mut out, "time to close", &sum.close);
+    if !sc.services.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
+            "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO", "RTO met"
+        );
+        for (i, svc) in sc.services.iter().enumerate() {
+            let d = &sum.downtime[i];
+            let rto = svc.rto.map_or("-".to_string(), |r| format!("{r:.0}"));
+            let met = if svc.rto.is_some() {
+                format!("{:.1}% of trials", 100.0 * sum.rto_met_share(i))
+            } else {
+                "-".into()
+            };
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
+                svc.name,
+                d.mean(),
+                d.quantile(0.5),
+                d.quantile(0.95),
+                d.quantile(0.99),
+                rto
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  no business service went down in {:.1}% of trials",
+            100.0 * sum.recovery.zero_share()
+        );
+    }
+    if !sc.stores.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>8} {:>8} {:>8} {:>8}",
+            "data lost (minutes)", "mean", "p50", "p95", "p99"
+        );
+        for (i, st) in sc.stores.iter().enumerate() {
+            let d = &sum.data_lost[i];
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+                st.name,
+                d.mean(),
+                d.quantile(0.5),
+                d.quantile(0.95),
+                d.quantile(0.99)
+            );
+        }
+    }
+    if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {
+        let _ = writeln!(
+            out,
+            "  data leaked: mean {:.1}, p95 {:.1}",
+            sum.leaked.mean(),
+            sum.leaked.quantile(0.95)
+        );
+    }
+    if !sc.levels.is_empty() {
+        let shares: Vec<String> = sc
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{l} {:.1}%", 100.0 * sum.level_share(i)))
+            .collect();
+        let _ = writeln!(out, "  highest level reached: {}", shares.join(", "));
+    }
     let _ = writeln!(out);
     let mut crit: Vec<(usize, f64)> = (0..sc.steps.len()).map(|i| (i, sum.criticality(i))).collect();
     crit.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

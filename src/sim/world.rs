@@ -27,22 +27,96 @@ pub enum Cause {
     Spread(usize),
 }
 
+// State bits of a component.
+const FAILED: u16 = 1 << 0;
+const ISOLATED: u16 = 1 << 1;
+const POWER_LOST: u16 = 1 << 2;
+const COMPROMISED: u16 = 1 << 3;
+const DISRUPTED: u16 = 1 << 4;
+const SWITCHED: u16 = 1 << 5;
+const FAILOVER_TRIED: u16 = 1 << 6;
+const UP: u16 = 1 << 7;
+const SERVING: u16 = 1 << 8;
+const UTILITY_DOWN: u16 = 1 << 9;
+const ON_BATTERY: u16 = 1 << 10;
+const GEN_ON: u16 = 1 << 11;
+
+/// Bits that refresh derives, or that do not feed into it.
+const DERIVED: u16 = UP | SERVING | FAILOVER_TRIED | COMPROMISED;
+
+/// What [`refresh`] needs of a component, flattened and in dependency order, so that the
+/// hot loop reads a few compact arrays instead of chasing each component's vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeKind {
+    Feed,
+    PowerEquipment,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    comp: u32,
+    kind: NodeKind,
+    /// Range of `World::flat` with the components it needs.
+    needs: (u32, u32),
+    /// Range of `World::flat` with its replicas, and how many must serve (0: no quorum).
+    quorum: (u32, u32),
+    quorum_k: u32,
+    standby: u32,
+    auto_failover: bool,
+    auto_restart: bool,
+    has_stores: bool,
+}
+
+fn nodes(sc: &Scenario) -> (Vec<Node>, Vec<u32>) {
+    let topo = &sc.topology;
+    let mut flat = Vec::new();
+    let mut out = Vec::with_capacity(topo.order.len());
+    for &c in &topo.order {
+        let comp = &topo.components[c];
+        let a = flat.len() as u32;
+        flat.extend(comp.needs.iter().map(|&n| n as u32));
+        let b = flat.len() as u32;
+        let (q, k) = match &comp.quorum {
+            Some(q) => {
+                flat.extend(q.of.iter().map(|&n| n as u32));
+                ((b, flat.len() as u32), q.up as u32)
+            }
+            None => ((b, b), 0),
+        };
+        out.push(Node {
+            comp: c as u32,
+            kind: match comp.kind {
+                ComponentKind::PowerFeed => NodeKind::Feed,
+                ComponentKind::Ups | ComponentKind::Generator => NodeKind::PowerEquipment,
+                _ => NodeKind::Other,
+            },
+            needs: (a, b),
+            quorum: q,
+            quorum_k: k,
+            standby: comp.standby.as_ref().map_or(u32::MAX, |s| s.component as u32),
+            auto_failover: comp.standby.as_ref().is_some_and(|s| s.auto.is_some()),
+            auto_restart: comp.auto_restart,
+            has_stores: !topo.stores_on[c].is_empty(),
+        });
+    }
+    (out, flat)
+}
+
 /// The state of the topology in one trial.
 #[derive(Debug, Default)]
 pub struct World {
-    failed: Vec<bool>,
-    isolated: Vec<bool>,
-    power_lost: Vec<bool>,
-    compromised: Vec<bool>,
-    disrupted: Vec<bool>,
-    switched: Vec<bool>,
-    failover_tried: Vec<bool>,
+    /// Per component: state bits (FAILED, UP, SERVING, ...), one word each so that a
+    /// component's whole state is one load.
+    bits: Vec<u16>,
+    /// Per component: its position in dependency order.
+    pos: Vec<u32>,
+    /// Position of the earliest component whose own state changed since the last refresh:
+    /// components before it cannot change, so refresh starts there.
+    dirty_from: usize,
+    nodes: Vec<Node>,
+    flat: Vec<u32>,
     feed_of: Vec<Option<usize>>,
-    up: Vec<bool>,
-    serving: Vec<bool>,
-    utility_down: Vec<bool>,
-    on_battery: Vec<bool>,
-    gen_on: Vec<bool>,
     store_lost: Vec<bool>,
     store_ever_lost: Vec<bool>,
     store_restorable: Vec<bool>,
@@ -66,20 +140,20 @@ impl World {
     pub fn new(sc: &Scenario) -> World {
         let nc = sc.topology.components.len();
         let (ns, nf, nv) = (sc.stores.len(), sc.topology.faults.len(), sc.services.len());
+        let (nodes, flat) = nodes(sc);
         World {
-            failed: vec![false; nc],
-            isolated: vec![false; nc],
-            power_lost: vec![false; nc],
-            compromised: vec![false; nc],
-            disrupted: vec![false; nc],
-            switched: vec![false; nc],
-            failover_tried: vec![false; nc],
+            bits: vec![UP | SERVING; nc],
+            pos: {
+                let mut pos = vec![0; nc];
+                for (k, &c) in sc.topology.order.iter().enumerate() {
+                    pos[c] = k as u32;
+                }
+                pos
+            },
+            dirty_from: 0,
+            nodes,
+            flat,
             feed_of: vec![None; nc],
-            up: vec![true; nc],
-            serving: vec![true; nc],
-            utility_down: vec![false; nc],
-            on_battery: vec![false; nc],
-            gen_on: vec![false; nc],
             store_lost: vec![false; ns],
             store_ever_lost: vec![false; ns],
             store_restorable: vec![true; ns],
@@ -98,29 +172,11 @@ impl World {
     }
 
     pub(super) fn reset(&mut self, sc: &Scenario) {
-        for v in [
-            &mut self.failed,
-            &mut self.isolated,
-            &mut self.power_lost,
-            &mut self.compromised,
-            &mut self.disrupted,
-        ] {
-            v.fill(false);
-        }
-        for v in [
-            &mut self.switched,
-            &mut self.failover_tried,
-            &mut self.utility_down,
-            &mut self.on_battery,
-            &mut self.gen_on,
-        ] {
-            v.fill(false);
-        }
+        self.bits.fill(UP | SERVING);
+        self.dirty_from = 0;
         for (f, c) in self.feed_of.iter_mut().zip(&sc.topology.components) {
             *f = c.power;
         }
-        self.up.fill(true);
-        self.serving.fill(true);
         self.store_lost.fill(false);
         self.store_ever_lost.fill(false);
         self.store_restorable.fill(true);
@@ -139,7 +195,30 @@ impl World {
 
     /// Whether component `c` serves its role (itself, or its standby after a failover).
     pub fn serving(&self, c: usize) -> bool {
-        self.serving.get(c).copied().unwrap_or(true)
+        self.bits.get(c).is_none_or(|b| b & SERVING != 0)
+    }
+
+    #[inline]
+    fn has(&self, c: usize, flag: u16) -> bool {
+        self.bits[c] & flag != 0
+    }
+
+    #[inline]
+    fn set(&mut self, c: usize, flag: u16, on: bool) {
+        if flag & DERIVED == 0 {
+            self.touch(c);
+        }
+        if on {
+            self.bits[c] |= flag;
+        } else {
+            self.bits[c] &= !flag;
+        }
+    }
+
+    /// Component `c`'s own state changed: refresh from it on.
+    #[inline]
+    fn touch(&mut self, c: usize) {
+        self.dirty_from = self.dirty_from.min(self.pos[c] as usize);
     }
 
     /// Whether store `s`'s data is lost (and not yet restored).
@@ -175,10 +254,10 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
     }
     let fault = &sc.topology.faults[f];
     match &fault.kind {
-        FaultKind::Failure { target, .. } => ws.world.failed[*target] = true,
+        FaultKind::Failure { target, .. } => ws.world.set(*target, FAILED, true),
         FaultKind::Attack { target, leak_rate, .. } => {
             ws.world.landed_at[f] = t;
-            compromise(sc, streams, ws, obs, f, *target, t);
+            let _ = compromise(sc, streams, ws, obs, f, *target, t);
             if *leak_rate > 0.0 {
                 for l in &sc.topology.levels {
                     if let Some(x) = l.leaked {
@@ -190,10 +269,10 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         FaultKind::PowerLoss { feed, outage } => {
             let feed = *feed;
             let w = &mut ws.world;
-            w.utility_down[feed] = true;
+            w.set(feed, UTILITY_DOWN, true);
             let comp = &sc.topology.components[feed];
             if let Some(u) = comp.ups {
-                w.on_battery[feed] = true;
+                w.set(feed, ON_BATTERY, true);
                 let battery = sc.topology.components[u].battery;
                 if O::ACTIVE {
                     obs.on(
@@ -247,11 +326,11 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
             let c = c as usize;
             let comp = &sc.topology.components[c];
             let Some(sb) = &comp.standby else { return };
-            if ws.world.up[c] || ws.world.switched[c] {
+            if ws.world.has(c, UP) || ws.world.has(c, SWITCHED) {
                 return; // the primary came back, or a step already failed over
             }
             let fail = sb.auto.as_ref().map_or(0.0, |a| a.fail);
-            let ok = ws.world.up[sb.component] && !(fail > 0.0 && comp_rng(sc, &mut ws.world, streams, c).random::<f64>() < fail);
+            let ok = ws.world.has(sb.component, UP) && !(fail > 0.0 && comp_rng(sc, &mut ws.world, streams, c).random::<f64>() < fail);
             if O::ACTIVE {
                 obs.on(t, Event::Failover { comp: c, ok });
             }
@@ -263,12 +342,12 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         Ev::UtilityBack(f) => {
             let f = f as usize;
             let w = &mut ws.world;
-            if !w.utility_down[f] {
+            if !w.has(f, UTILITY_DOWN) {
                 return; // a step restored it already
             }
-            w.utility_down[f] = false;
-            w.on_battery[f] = false;
-            w.gen_on[f] = false;
+            w.set(f, UTILITY_DOWN, false);
+            w.set(f, ON_BATTERY, false);
+            w.set(f, GEN_ON, false);
             if O::ACTIVE {
                 obs.on(
                     t,
@@ -282,11 +361,11 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         }
         Ev::BatteryEmpty(f) => {
             let f = f as usize;
-            if !ws.world.on_battery[f] {
+            if !ws.world.has(f, ON_BATTERY) {
                 return;
             }
-            ws.world.on_battery[f] = false;
-            if O::ACTIVE && ws.world.utility_down[f] {
+            ws.world.set(f, ON_BATTERY, false);
+            if O::ACTIVE && ws.world.has(f, UTILITY_DOWN) {
                 obs.on(
                     t,
                     Event::Power {
@@ -299,10 +378,10 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         }
         Ev::GeneratorOn(f) => {
             let f = f as usize;
-            if !ws.world.utility_down[f] {
+            if !ws.world.has(f, UTILITY_DOWN) {
                 return;
             }
-            ws.world.gen_on[f] = true;
+            ws.world.set(f, GEN_ON, true);
             if O::ACTIVE {
                 let g = sc.topology.components[f]
                     .generator
@@ -320,10 +399,13 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         Ev::Spread(f, from, to) => {
             let (f, from, to) = (f as usize, from as usize, to as usize);
             let w = &ws.world;
-            if t >= w.contained_at || w.isolated[from] || w.isolated[to] || w.compromised[to] {
+            if t >= w.contained_at || w.has(from, ISOLATED) || w.has(to, ISOLATED) || w.has(to, COMPROMISED) {
                 return;
             }
-            compromise(sc, streams, ws, obs, f, to, t);
+            if !compromise(sc, streams, ws, obs, f, to, t) {
+                classify(sc, streams, ws, obs, t);
+                return; // nothing went down: only the count of compromised components grew
+            }
             Cause::Spread(f)
         }
         Ev::LevelCheck => {
@@ -337,7 +419,7 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
 }
 
 fn switch_over<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, c: usize, t: f64) {
-    ws.world.switched[c] = true;
+    ws.world.set(c, SWITCHED, true);
     // Writes not yet replicated to the standby are lost.
     for &s in &sc.topology.stores_on[c] {
         if let Some(lag) = &sc.stores[s].replication_lag {
@@ -356,12 +438,14 @@ fn switch_over<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Works
     }
 }
 
-fn compromise<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, f: usize, c: usize, t: f64) {
+/// The intruder of attack `f` reaches `c`; returns whether the topology changed (the
+/// component was disrupted or a store encrypted).
+fn compromise<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, f: usize, c: usize, t: f64) -> bool {
     let w = &mut ws.world;
-    if w.compromised[c] || w.isolated[c] || t >= w.contained_at {
-        return;
+    if w.has(c, COMPROMISED) || w.has(c, ISOLATED) || t >= w.contained_at {
+        return false;
     }
-    w.compromised[c] = true;
+    w.set(c, COMPROMISED, true);
     w.n_compromised += 1;
     if O::ACTIVE {
         obs.on(t, Event::Compromised { comp: c, fault: f });
@@ -370,23 +454,27 @@ fn compromise<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Worksp
         spread, encrypt, disrupt, ..
     } = &sc.topology.faults[f].kind
     else {
-        return;
+        return false;
     };
+    let mut changed = false;
     if *disrupt {
-        ws.world.disrupted[c] = true;
+        ws.world.set(c, DISRUPTED, true);
+        changed = true;
     }
     for &s in &sc.topology.stores_on[c] {
         if encrypt.contains(&s) {
             let landed = ws.world.landed_at[f];
             lose_store(sc, streams, ws, obs, s, t, Some(landed));
+            changed = true;
         }
     }
     for &n in &sc.topology.neighbours[c] {
-        if !ws.world.compromised[n] && !ws.world.isolated[n] {
+        if !ws.world.has(n, COMPROMISED) && !ws.world.has(n, ISOLATED) {
             let d = spread.sample(fault_rng(sc, &mut ws.world, streams, f));
             ws.push(t + d, Ev::Spread(f as u32, c as u32, n as u32));
         }
     }
+    changed
 }
 
 /// Store `s` loses its data at `t`. It is restored from the newest good backup: one taken no
@@ -434,6 +522,9 @@ fn lose_store<O: Observer>(
     };
     let w = &mut ws.world;
     w.store_lost[s] = true;
+    if let Some(c) = sc.stores[s].component {
+        w.touch(c);
+    }
     w.store_ever_lost[s] = true;
     w.store_restorable[s] = restorable;
     ws.out.data_lost[s] = ws.out.data_lost[s].max(lost);
@@ -451,53 +542,57 @@ fn lose_store<O: Observer>(
 /// Carry out step `i`'s effect at `t`.
 pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, e: &Effect, t: f64) {
     let comps = &sc.topology.components;
-    fn note<O: Observer>(obs: &mut O, t: f64, step: usize, what: String) {
+    // Messages are built only for the trace (closures), never in a batch run.
+    fn note<O: Observer>(obs: &mut O, t: f64, step: usize, what: impl FnOnce() -> String) {
         if O::ACTIVE {
-            obs.on(t, Event::EffectDone { step, what });
+            obs.on(t, Event::EffectDone { step, what: what() });
         }
     }
-    fn failed<O: Observer>(obs: &mut O, t: f64, step: usize, why: String) {
+    fn failed<O: Observer>(obs: &mut O, t: f64, step: usize, why: impl FnOnce() -> String) {
         if O::ACTIVE {
-            obs.on(t, Event::EffectFailed { step, why });
+            obs.on(t, Event::EffectFailed { step, why: why() });
         }
     }
     match e {
         Effect::Failover(c) => {
             let c = *c;
             let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
-            if ws.world.switched[c] {
-                note(obs, t, i, format!("{} already runs on standby {}", comps[c].name, comps[sb].name));
-            } else if !ws.world.up[sb] {
-                failed(
-                    obs,
-                    t,
-                    i,
-                    format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name),
-                );
+            if ws.world.has(c, SWITCHED) {
+                note(obs, t, i, || {
+                    format!("{} already runs on standby {}", comps[c].name, comps[sb].name)
+                });
+            } else if !ws.world.has(sb, UP) {
+                failed(obs, t, i, || {
+                    format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name)
+                });
             } else {
                 switch_over(sc, streams, ws, obs, c, t);
-                note(obs, t, i, format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
+                note(obs, t, i, || format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
             }
         }
         Effect::Contain => {
             if ws.world.contained_at.is_infinite() {
                 ws.world.contained_at = t;
             }
-            note(obs, t, i, "the intruder is contained: no more spread, no more leak".into());
+            note(obs, t, i, || "the intruder is contained: no more spread, no more leak".into());
+            return; // nothing in the topology changes, and the impact stops growing
         }
         Effect::Isolate(c) => {
-            ws.world.isolated[*c] = true;
-            note(obs, t, i, format!("{} is isolated", comps[*c].name));
+            ws.world.set(*c, ISOLATED, true);
+            note(obs, t, i, || format!("{} is isolated", comps[*c].name));
         }
         Effect::Restore(s) => {
             let s = *s;
             let name = &sc.stores[s].name;
             if !ws.world.store_lost[s] {
-                note(obs, t, i, format!("store {name} is intact; nothing to restore"));
+                note(obs, t, i, || format!("store {name} is intact; nothing to restore"));
             } else if !ws.world.store_restorable[s] {
-                failed(obs, t, i, format!("cannot restore store {name}: no good backup"));
+                failed(obs, t, i, || format!("cannot restore store {name}: no good backup"));
             } else {
                 ws.world.store_lost[s] = false;
+                if let Some(c) = sc.stores[s].component {
+                    ws.world.touch(c);
+                }
                 if O::ACTIVE {
                     obs.on(t, Event::StoreRestored { store: s });
                 }
@@ -505,43 +600,52 @@ pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut 
         }
         Effect::RestorePower(f) => {
             let w = &mut ws.world;
-            w.utility_down[*f] = false;
-            w.on_battery[*f] = false;
-            w.gen_on[*f] = false;
-            note(obs, t, i, format!("power is back on {}", comps[*f].name));
+            w.set(*f, UTILITY_DOWN, false);
+            w.set(*f, ON_BATTERY, false);
+            w.set(*f, GEN_ON, false);
+            note(obs, t, i, || format!("power is back on {}", comps[*f].name));
         }
         Effect::MoveLoad { from, to } => {
+            ws.world.dirty_from = 0;
             for fo in ws.world.feed_of.iter_mut() {
                 if *fo == Some(*from) {
                     *fo = Some(*to);
                 }
             }
-            note(obs, t, i, format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
+            note(obs, t, i, || {
+                format!("load moved from {} to {}", comps[*from].name, comps[*to].name)
+            });
         }
         Effect::Restart(c) => {
             let w = &mut ws.world;
-            w.failed[*c] = false;
-            w.power_lost[*c] = false;
-            note(obs, t, i, format!("{} restarted", comps[*c].name));
+            w.set(*c, FAILED, false);
+            w.set(*c, POWER_LOST, false);
+            note(obs, t, i, || format!("{} restarted", comps[*c].name));
         }
         Effect::Repair(c) => {
             let w = &mut ws.world;
-            w.failed[*c] = false;
-            w.power_lost[*c] = false;
-            w.isolated[*c] = false;
-            w.disrupted[*c] = false;
-            if w.compromised[*c] {
-                w.compromised[*c] = false;
+            w.set(*c, FAILED, false);
+            w.set(*c, POWER_LOST, false);
+            w.set(*c, ISOLATED, false);
+            w.set(*c, DISRUPTED, false);
+            if w.has(*c, COMPROMISED) {
+                w.set(*c, COMPROMISED, false);
                 w.n_compromised -= 1;
             }
-            note(obs, t, i, format!("{} repaired", comps[*c].name));
+            note(obs, t, i, || format!("{} repaired", comps[*c].name));
         }
         Effect::Reopen(s) => {
             ws.world.svc_needs_reopen[*s] = false;
-            note(obs, t, i, format!("service {} reopened", sc.services[*s].name));
+            note(obs, t, i, || format!("service {} reopened", sc.services[*s].name));
         }
-        Effect::Publish(what) => note(obs, t, i, format!("published: {what}")),
-        Effect::DeclareEnd => note(obs, t, i, "the end of the incident is declared".into()),
+        Effect::Publish(what) => {
+            note(obs, t, i, || format!("published: {what}"));
+            return;
+        }
+        Effect::DeclareEnd => {
+            note(obs, t, i, || "the end of the incident is declared".into());
+            return;
+        }
     }
     refresh(sc, streams, ws, obs, t, Cause::Step(i));
     classify(sc, streams, ws, obs, t);
@@ -549,56 +653,56 @@ pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut 
 
 /// Recompute which components are up and serving, then which business services are up.
 pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, t: f64, cause: Cause) {
-    let topo = &sc.topology;
-    for &c in &topo.order {
-        let comp = &topo.components[c];
+    for k in ws.world.dirty_from..ws.world.nodes.len() {
+        let n = ws.world.nodes[k];
+        let c = n.comp as usize;
         let w = &mut ws.world;
-        let power_ok = match comp.kind {
-            ComponentKind::PowerFeed => (!w.utility_down[c] || w.gen_on[c] || w.on_battery[c]) && !w.failed[c],
-            ComponentKind::Ups | ComponentKind::Generator => true,
-            _ => w.feed_of[c].is_none_or(|f| w.up[f]),
+        let power_ok = match n.kind {
+            NodeKind::Feed => (!w.has(c, UTILITY_DOWN) || w.has(c, GEN_ON) || w.has(c, ON_BATTERY)) && !w.has(c, FAILED),
+            NodeKind::PowerEquipment => true,
+            NodeKind::Other => w.feed_of[c].is_none_or(|f| w.has(f, UP)),
         };
-        if !comp.kind.is_power() {
+        if n.kind == NodeKind::Other {
             if !power_ok {
-                w.power_lost[c] = true;
-            } else if w.power_lost[c] && comp.auto_restart {
-                w.power_lost[c] = false;
+                w.set(c, POWER_LOST, true);
+            } else if w.has(c, POWER_LOST) && n.auto_restart {
+                w.set(c, POWER_LOST, false);
             }
         }
-        let own = power_ok && !w.failed[c] && !w.isolated[c] && !w.power_lost[c] && !w.disrupted[c];
-        let deps = comp.needs.iter().all(|&n| w.serving[n])
-            && comp
-                .quorum
-                .as_ref()
-                .is_none_or(|q| q.of.iter().filter(|&&n| w.serving[n]).count() >= q.up);
+        let own = power_ok && !w.has(c, FAILED) && !w.has(c, ISOLATED) && !w.has(c, POWER_LOST) && !w.has(c, DISRUPTED);
+        let flat = &w.flat;
+        let deps = flat[n.needs.0 as usize..n.needs.1 as usize]
+            .iter()
+            .all(|&d| w.has(d as usize, SERVING))
+            && (n.quorum_k == 0
+                || flat[n.quorum.0 as usize..n.quorum.1 as usize]
+                    .iter()
+                    .filter(|&&d| w.has(d as usize, SERVING))
+                    .count()
+                    >= n.quorum_k as usize);
         let up = own && deps;
-        if up != w.up[c] {
-            w.up[c] = up;
+        if up != w.has(c, UP) {
+            w.set(c, UP, up);
             if O::ACTIVE {
                 obs.on(t, Event::Component { comp: c, up, cause });
             }
         }
         // Lost data is lost on the standby too: corruption and deletion replicate.
-        let data_ok = !topo.stores_on[c].iter().any(|&s| w.store_lost[s]);
-        w.serving[c] = data_ok
-            && match (&comp.standby, w.switched[c]) {
-                (Some(sb), true) => w.up[sb.component],
-                _ => up,
-            };
-        if !up
-            && !w.switched[c]
-            && !w.failover_tried[c]
-            && let Some(sb) = &comp.standby
-            && let Some(auto) = &sb.auto
-        {
-            w.failover_tried[c] = true;
-            let d = auto.delay.sample(comp_rng(sc, &mut ws.world, streams, c));
-            ws.push(t + d, Ev::FailoverDone(c as u32));
+        let data_ok = !n.has_stores || !sc.topology.stores_on[c].iter().any(|&s| w.store_lost[s]);
+        let on_standby = n.standby != u32::MAX && w.has(c, SWITCHED);
+        w.set(c, SERVING, data_ok && if on_standby { w.has(n.standby as usize, UP) } else { up });
+        if !up && n.auto_failover && !w.has(c, SWITCHED) && !w.has(c, FAILOVER_TRIED) {
+            w.set(c, FAILOVER_TRIED, true);
+            if let Some(auto) = sc.topology.components[c].standby.as_ref().and_then(|s| s.auto.as_ref()) {
+                let d = auto.delay.sample(comp_rng(sc, &mut ws.world, streams, c));
+                ws.push(t + d, Ev::FailoverDone(c as u32));
+            }
         }
     }
+    ws.world.dirty_from = ws.world.nodes.len();
     let w = &mut ws.world;
     for (s, svc) in sc.services.iter().enumerate() {
-        let needs_ok = svc.needs.iter().all(|&n| w.serving[n]);
+        let needs_ok = svc.needs.iter().all(|&n| w.has(n, SERVING));
         if w.svc_up[s] && !needs_ok {
             w.svc_up[s] = false;
             w.svc_was_down[s] = true;
@@ -627,7 +731,7 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
 /// the incident is acknowledged.
 pub(super) fn classify<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, t: f64) {
     let levels = &sc.topology.levels;
-    if levels.is_empty() || !ws.acked {
+    if levels.is_empty() || !ws.acked || ws.out.level == Some(levels.len() - 1) {
         return;
     }
     let w = &ws.world;
