@@ -42,8 +42,8 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
-            "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO", "RTO met"
+            "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  RTO met",
+            "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO"
         );
         for (i, svc) in sc.services.iter().enumerate() {
             let d = &sum.downtime[i];
