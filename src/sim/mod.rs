@@ -86,6 +86,10 @@ pub enum Event {
     StoreLost { store: usize, lost: Option<f64> },
     /// A store was restored from backup.
     StoreRestored { store: usize },
+    /// Writes not yet replicated to the standby were lost in a failover.
+    ReplicationLoss { store: usize, lost: f64 },
+    /// A business service is still down when nothing more happens in the trial.
+    Unrecovered { service: usize },
     /// Recovery is complete (the recovery time is reached).
     Recovered,
 }
@@ -335,8 +339,10 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
         ws.out.t0 = t0;
     }
 
+    let mut last_event = 0.0f64;
     while let Some(Pending { t, ev, .. }) = ws.heap.pop() {
         ws.out.events += 1;
+        last_event = t;
         match ev {
             Ev::StepDone(i) => step_done(sc, streams, ws, obs, i as usize, t),
             Ev::Inject(f) => {
@@ -356,7 +362,7 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
     } else {
         ws.last_finish - t0
     };
-    let end = ws.last_finish.max(t0);
+    let end = last_event.max(t0);
     world::finish(sc, ws, end);
     let recovered_at = if sc.services.is_empty() {
         ws.out.recovery = ws.out.close;
@@ -367,7 +373,14 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
         t0 + r
     };
     if O::ACTIVE {
-        obs.on(recovered_at, Event::Recovered);
+        let mut down = world::still_down(ws).peekable();
+        if down.peek().is_none() {
+            obs.on(recovered_at, Event::Recovered);
+        } else {
+            for service in down {
+                obs.on(end, Event::Unrecovered { service });
+            }
+        }
     }
     // Walk the critical path back from what set the recovery time.
     let mut k = if sc.services.is_empty() {
@@ -376,7 +389,8 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
         ws.world.recovery_cause
     };
     while k != NONE {
-        ws.out.critical[k as usize] = true;
+        // Skipped steps pass the chain on but took no time: they are not critical.
+        ws.out.critical[k as usize] = ws.out.attempts[k as usize] > 0;
         k = ws.pred[k as usize];
     }
 }

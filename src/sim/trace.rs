@@ -240,6 +240,17 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         ),
         Event::StoreLost { store, lost: None } => format!("store {} lost its data and has NO usable backup", sc.stores[*store].name),
         Event::StoreRestored { store } => format!("store {} restored from backup", sc.stores[*store].name),
+        Event::ReplicationLoss { store, lost } => {
+            format!(
+                "store {}: {} of writes not yet replicated to the standby are lost",
+                sc.stores[*store].name,
+                human(*lost)
+            )
+        }
+        Event::Unrecovered { service } => format!(
+            "NOT RECOVERED: business service {} is still down and nothing more will happen",
+            sc.services[*service].name
+        ),
         Event::Recovered if sc.services.is_empty() => "recovered: the plan's final step is done".to_string(),
         Event::Recovered => "recovered: every business service is up".to_string(),
     }

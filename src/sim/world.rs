@@ -126,6 +126,7 @@ pub struct World {
     svc_back_at: Vec<f64>,
     svc_cause: Vec<u32>,
     svc_needs_reopen: Vec<bool>,
+    svc_reopened: Vec<bool>,
     contained_at: f64,
     landed_at: Vec<f64>,
     n_compromised: usize,
@@ -163,6 +164,7 @@ impl World {
             svc_back_at: vec![0.0; nv],
             svc_cause: vec![NONE; nv],
             svc_needs_reopen: vec![false; nv],
+            svc_reopened: vec![false; nv],
             contained_at: f64::INFINITY,
             landed_at: vec![f64::NAN; nf],
             n_compromised: 0,
@@ -186,6 +188,7 @@ impl World {
         self.svc_back_at.fill(0.0);
         self.svc_cause.fill(NONE);
         self.svc_needs_reopen.fill(false);
+        self.svc_reopened.fill(false);
         self.contained_at = f64::INFINITY;
         self.landed_at.fill(f64::NAN);
         self.n_compromised = 0;
@@ -426,13 +429,7 @@ fn switch_over<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Works
             let lost = lag.sample(store_rng(sc, &mut ws.world, streams, s));
             ws.out.data_lost[s] = ws.out.data_lost[s].max(lost);
             if O::ACTIVE {
-                obs.on(
-                    t,
-                    Event::StoreLost {
-                        store: s,
-                        lost: Some(lost),
-                    },
-                );
+                obs.on(t, Event::ReplicationLoss { store: s, lost });
             }
         }
     }
@@ -636,6 +633,7 @@ pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut 
         }
         Effect::Reopen(s) => {
             ws.world.svc_needs_reopen[*s] = false;
+            ws.world.svc_reopened[*s] = true;
             note(obs, t, i, || format!("service {} reopened", sc.services[*s].name));
         }
         Effect::Publish(what) => {
@@ -706,7 +704,9 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
         if w.svc_up[s] && !needs_ok {
             w.svc_up[s] = false;
             w.svc_was_down[s] = true;
-            if svc.reopen {
+            // Reopened once, a service comes back by itself after a later outage: the team
+            // that checked it watches it (a plan cannot run its reopen step twice).
+            if svc.reopen && !w.svc_reopened[s] {
                 w.svc_needs_reopen[s] = true;
             }
             if O::ACTIVE {
@@ -771,6 +771,11 @@ fn leaked_at(sc: &Scenario, w: &World, t: f64) -> f64 {
         }
     }
     total
+}
+
+/// Business services still down at the end of the trial.
+pub(super) fn still_down(ws: &Workspace) -> impl Iterator<Item = usize> + '_ {
+    ws.world.svc_up.iter().enumerate().filter(|(_, up)| !**up).map(|(s, _)| s)
 }
 
 /// Close the trial's books at `end` (the last thing that happened).
