@@ -44,6 +44,8 @@ pub struct Scenario {
     /// Severity levels, lowest first (e.g. general, larger, major, especially major); empty
     /// when the scenario does not classify the incident.
     pub levels: Vec<String>,
+    /// What the plan promises (`[expect]`), checked by `drillsim check`.
+    pub objectives: Vec<crate::objective::Objective>,
 }
 
 /// A business service (e.g. online payment): up while everything it needs is up.

@@ -24,6 +24,8 @@ pub struct RawFile {
     pub teams: Option<BTreeMap<Spanned<String>, Spanned<RawTeam>>>,
     /// The plan's steps, in order.
     pub step: Option<Vec<Spanned<RawStep>>>,
+    /// What the plan promises (checked by `drillsim check`).
+    pub expect: Option<Spanned<crate::objective::RawExpect>>,
 }
 
 #[derive(Debug, Deserialize)]

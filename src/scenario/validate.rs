@@ -289,8 +289,10 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         services: Vec::new(),
         stores: Vec::new(),
         levels: Vec::new(),
+        objectives: Vec::new(),
     };
     sc.link();
+    sc.objectives = crate::objective::check(parts.iter().filter_map(|p| Some((&p.src, p.raw.expect.as_ref()?))), &sc)?;
     Ok(sc)
 }
 
