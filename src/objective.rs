@@ -449,7 +449,8 @@ fn threshold(t: &str, stat: Stat) -> Result<f64, (String, String)> {
     parse_minutes(t).map_err(|m| (format!("bad threshold: {m}"), threshold_help(stat)))
 }
 
-/// Same letters but for one edit, or the same ignoring case.
+/// Same letters but for one edit (a letter added, dropped, changed, or two neighbours
+/// swapped), or the same ignoring case.
 fn similar(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
@@ -458,13 +459,18 @@ fn similar(a: &str, b: &str) -> bool {
     if a.len().abs_diff(b.len()) > 1 || a.len() < 3 {
         return false;
     }
+    // Optimal string alignment distance, keeping rows i-2, i-1 and i.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for i in 1..=a.len() {
         let mut cur = vec![i; b.len() + 1];
         for j in 1..=b.len() {
             cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + (a[i - 1] != b[j - 1]) as usize);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(before[j - 2] + 1);
+            }
         }
-        prev = cur;
+        before = std::mem::replace(&mut prev, cur);
     }
     prev[b.len()] <= 1
 }
@@ -508,10 +514,8 @@ mod tests {
             (Measure::Downtime(0), Stat::RtoMet, Bound::AtLeast, 0.95)
         );
         let o = parse("services.customer service downtime p99.9 <= 1d", &sc).unwrap();
-        assert_eq!(
-            (o.measure, o.stat, o.threshold),
-            (Measure::Downtime(1), Stat::Quantile(0.999), 1440.0)
-        );
+        assert_eq!((o.measure, o.threshold), (Measure::Downtime(1), 1440.0));
+        assert!(matches!(o.stat, Stat::Quantile(p) if (p - 0.999).abs() < 1e-12));
         let o = parse("stores.orders data_lost p99 <= 15m", &sc).unwrap();
         assert_eq!((o.measure, o.stat, o.threshold), (Measure::DataLost(0), Stat::Quantile(0.99), 15.0));
         let o = parse("close median at least 0.5 h", &sc).unwrap();
@@ -553,5 +557,6 @@ mod tests {
         assert!(parse("recovery p95 <=", &sc).unwrap_err().message.contains("no threshold"));
         assert!(parse("recovery", &sc).unwrap_err().message.contains("no statistic"));
         assert!(parse("stores.ordres p95 <= 1m", &sc).unwrap_err().message.contains("unknown store"));
+        assert!(similar("payment", "paymnet") && similar("ack", "ACK") && !similar("recovery", "close"));
     }
 }

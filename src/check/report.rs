@@ -253,9 +253,9 @@ pub fn junit(files: &[FileOutcome], confidence: f64, strict: bool) -> String {
                         check.seed,
                         value(r.objective.threshold, r.objective.is_share()),
                     );
-                    let _ = write!(
+                    let _ = writeln!(
                         cases,
-                        "    <testcase classname=\"{suite}\" name=\"{}\" file=\"{file}\">\n",
+                        "    <testcase classname=\"{suite}\" name=\"{}\" file=\"{file}\">",
                         xml_escape(&r.objective.text)
                     );
                     match (r.verdict, strict) {

@@ -13,10 +13,13 @@
 //!
 //! **Intervals** come from a paired bootstrap: trial indices are resampled with replacement
 //! (the same indices for base and candidate, which keeps the pairing), the statistic's
-//! difference is recomputed on each resample, and the interval is the middle `confidence` of
-//! those differences (percentile method). Resamples are drawn from ChaCha8 seeded from the
-//! run's seed, one stream per resample, so the figures are the same on every machine and at
-//! any thread count.
+//! difference is recomputed on each resample, and the interval is the middle of those
+//! differences (percentile method). The verdict is "worse" when *any* statistic is, so the
+//! intervals are simultaneous: with `k` statistics each is at level `1 - (1 - confidence) / k`
+//! (Bonferroni), and the chance that noise alone flags one of them is at most
+//! `1 - confidence` even before the tolerance. Resamples are drawn from ChaCha8 seeded from
+//! the run's seed, one stream per resample, so the figures are the same on every machine and
+//! at any thread count.
 //!
 //! **Verdict.** A change smaller than the tolerance does not count: the margin of a statistic
 //! in minutes is the larger of the absolute tolerance and the relative one times the base
@@ -393,7 +396,9 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, sb: Samples, sc: Sample
     }
 
     let boot = bootstrap(&measures, &specs, trials, opt);
-    let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0);
+    // Simultaneous intervals: the verdict is "worse" if any statistic is, so each interval is
+    // at 1 - alpha / (number of statistics) (Bonferroni).
+    let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0) / specs.len().max(1) as f64;
     let mut rows = Vec::new();
     for (s, mut d) in specs.iter().zip(boot) {
         d.sort_by(f64::total_cmp);

@@ -136,10 +136,11 @@ fn interval_text(r: &Row) -> String {
 fn settings(c: &Comparison) -> String {
     let o = &c.options;
     format!(
-        "seed {}, {} paired trials; {}% paired-bootstrap intervals ({} resamples); changes within max({} min, {}%) do not count",
+        "seed {}, {} paired trials; {}% simultaneous paired-bootstrap intervals ({} statistics, {} resamples); changes within max({} min, {}%) do not count",
         o.seed,
         o.trials,
         100.0 * o.confidence,
+        c.rows.len(),
         o.resamples,
         o.tolerance_minutes,
         o.tolerance_percent

@@ -1,4 +1,6 @@
 //! All integration tests, in one binary so the suite builds and runs fast.
 
+mod check;
 mod common;
+mod compare;
 mod engine;
