@@ -79,7 +79,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
 
     // Where the base and the candidate are.
-    let (base_path, cand_path, base_label, cand_label, _guard) = match (&a.base_rev, a.paths.as_slice()) {
+    let (base_path, cand_path, base_label, cand_label, materialised) = match (&a.base_rev, a.paths.as_slice()) {
         (Some(rev), [p]) => {
             if !p.exists() {
                 bail!(UsageError(format!("{} does not exist", p.display())));
@@ -89,22 +89,23 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             (m.path.clone(), p.clone(), label, format!("{} (working tree)", p.display()), Some(m))
         }
         (Some(_), _) => bail!(UsageError("with --base-rev, give one path: the candidate file or folder".into())),
-        (None, [b, c]) => (b.clone(), c.clone(), b.display().to_string(), c.display().to_string(), None),
+        (None, [b, c]) => {
+            for p in [b, c] {
+                if !p.exists() {
+                    bail!(UsageError(format!("{} does not exist", p.display())));
+                }
+            }
+            (b.clone(), c.clone(), b.display().to_string(), c.display().to_string(), None)
+        }
         (None, _) => bail!(UsageError(
             "give BASE and CANDIDATE, or --base-rev REV and one path (e.g. --base-rev origin/main scenarios/)".into()
         )),
-    };
-    let rewrite = |e: ScenarioError| -> String {
-        match &_guard {
-            Some(m) => m.rewrite(e).to_string(),
-            None => e.to_string(),
-        }
     };
 
     // Pairs of exercise files.
     let cand_is_dir = cand_path.is_dir();
     let base_exists = base_path.exists();
-    if base_exists && _guard.is_none() && base_path.is_dir() != cand_is_dir {
+    if base_exists && materialised.is_none() && base_path.is_dir() != cand_is_dir {
         bail!(UsageError("compare two files or two folders, not one of each".into()));
     }
     let mut pairs: Vec<(String, Option<PathBuf>, Option<PathBuf>)> = Vec::new();
@@ -160,7 +161,16 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         let (base, cand) = match (load(&b), load(&c)) {
             (Ok(b), Ok(c)) => (b, c),
             (Err(e), _) => {
-                entries.push(Entry::Bad { name, error: rewrite(e) });
+                entries.push(match &materialised {
+                    Some(m) => Entry::BaseInvalid {
+                        name,
+                        error: m.rewrite(e).to_string(),
+                    },
+                    None => Entry::Bad {
+                        name,
+                        error: e.to_string(),
+                    },
+                });
                 continue;
             }
             (_, Err(e)) => {

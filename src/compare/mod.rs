@@ -270,12 +270,23 @@ fn stat_of(values: &[f64], order: &[u32], stat: Stat, counts: Option<&[u32]>) ->
         (Stat::Mean, Some(c)) => values.iter().zip(c).map(|(v, &k)| v * k as f64).sum::<f64>() / n as f64,
         (Stat::Quantile(p), None) => values[order[rank(p, n) as usize] as usize],
         (Stat::Quantile(p), Some(c)) => {
+            // The total weight is n; walk from the nearer end.
             let r = rank(p, n);
             let mut seen = 0u64;
-            for &i in order {
-                seen += c[i as usize] as u64;
-                if seen > r {
-                    return values[i as usize];
+            if r < n / 2 {
+                for &i in order {
+                    seen += c[i as usize] as u64;
+                    if seen > r {
+                        return values[i as usize];
+                    }
+                }
+            } else {
+                let from_top = n - 1 - r;
+                for &i in order.iter().rev() {
+                    seen += c[i as usize] as u64;
+                    if seen > from_top {
+                        return values[i as usize];
+                    }
                 }
             }
             values[order[order.len() - 1] as usize]
@@ -479,4 +490,29 @@ fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions
         )
         .collect();
     (0..specs.len()).map(|j| per_rep.iter().map(|r| r[j]).collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantiles_match_the_expanded_sample_from_either_end() {
+        let values = [5.0, 1.0, 4.0, 2.0, 3.0, 3.0];
+        let counts = [2u32, 0, 1, 1, 0, 2]; // the resample {5, 5, 4, 2, 3, 3}, n = 6
+        let ord = order(&values);
+        let mut expanded = [5.0, 5.0, 4.0, 2.0, 3.0, 3.0];
+        expanded.sort_by(f64::total_cmp);
+        for p in [0.0, 0.1, 0.3, 0.5, 0.6, 0.9, 0.95, 1.0] {
+            let want = expanded[rank(p, 6) as usize];
+            assert_eq!(stat_of(&values, &ord, Stat::Quantile(p), Some(&counts)), want, "p = {p}");
+        }
+        let all = [1u32; 6];
+        for p in [0.0, 0.5, 0.95] {
+            assert_eq!(
+                stat_of(&values, &ord, Stat::Quantile(p), Some(&all)),
+                stat_of(&values, &ord, Stat::Quantile(p), None)
+            );
+        }
+    }
 }

@@ -28,6 +28,15 @@ pub enum Entry {
         /// The exercise's file.
         name: String,
     },
+    /// The base, read from a git revision, is not a valid scenario (for this version of
+    /// drillsim): reported, not compared, and not a failure, so that a revision that repairs
+    /// a broken scenario can pass.
+    BaseInvalid {
+        /// The exercise's file.
+        name: String,
+        /// The error, with `REV:file:line:col`.
+        error: String,
+    },
     /// One side could not be read or is not a valid scenario.
     Bad {
         /// The exercise's file.
@@ -159,6 +168,9 @@ pub fn table(r: &Report) -> String {
             Entry::OnlyBase { name } => {
                 let _ = writeln!(out, "{name}: only in the base (removed); not compared\n");
             }
+            Entry::BaseInvalid { name, error } => {
+                let _ = writeln!(out, "{name}: the base is not a valid scenario; not compared:\n  {error}\n");
+            }
             Entry::OnlyCandidate { name } => {
                 let _ = writeln!(out, "{name}: new in the candidate; not compared\n");
             }
@@ -261,6 +273,14 @@ pub fn markdown(r: &Report) -> String {
             Entry::OnlyBase { name } => {
                 let _ = writeln!(out, "- `{}`: removed in the candidate; not compared", md_escape(name));
             }
+            Entry::BaseInvalid { name, error } => {
+                let _ = writeln!(
+                    out,
+                    "- `{}`: the base is not a valid scenario; not compared: {}",
+                    md_escape(name),
+                    md_escape(error)
+                );
+            }
             Entry::OnlyCandidate { name } => {
                 let _ = writeln!(out, "- `{}`: new in the candidate; not compared", md_escape(name));
             }
@@ -286,6 +306,7 @@ pub fn json(r: &Report) -> Value {
         .map(|e| match e {
             Entry::Bad { name, error } => json!({ "exercise": name, "status": "bad input", "error": error }),
             Entry::OnlyBase { name } => json!({ "exercise": name, "status": "only in base" }),
+            Entry::BaseInvalid { name, error } => json!({ "exercise": name, "status": "base invalid", "error": error }),
             Entry::OnlyCandidate { name } => json!({ "exercise": name, "status": "only in candidate" }),
             Entry::Compared { name, comparison: c } => {
                 let rows: Vec<Value> = c

@@ -241,6 +241,21 @@ fn base_rev_reads_the_base_from_git() {
     let md = std::fs::read_to_string(d.join("o3/summary.md")).unwrap();
     assert!(md.contains("`new.toml`: new in the candidate"), "{md}");
     assert!(md.contains("| ref20.toml | recovery mean |"), "{md}");
+    // A base that is not a valid scenario (the revision repairs it) is reported, with its
+    // position at the revision, and is not a failure.
+    let good = std::fs::read_to_string(d.join("ref20.toml")).unwrap();
+    let broken = good.replace("\"ack p90 <= 30m\"", "\"ack p90 <= 30\"");
+    assert_ne!(good, broken);
+    std::fs::write(d.join("ref20.toml"), broken).unwrap();
+    git(d, &["commit", "-q", "-a", "-m", "broken"]);
+    std::fs::write(d.join("ref20.toml"), &good).unwrap();
+    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o4"], d);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("the base is not a valid scenario") && stdout.contains("HEAD:ref20.toml:"),
+        "{stdout}"
+    );
     // A revision that does not exist is bad input.
     let out = drillsim(&["compare", "--base-rev", "no-such-rev", "ref20.toml"], d);
     assert_eq!(out.status.code(), Some(2));
