@@ -67,7 +67,8 @@ pub fn cdf_overlay_svg(title: &str, x_label: &str, curves: &[Curve]) -> String {
         .fold(f64::INFINITY, f64::min);
     let hi_data = curves.iter().map(|c| upto(c.quantiles)).fold(0.0, f64::max);
     let lo_data = if lo_data.is_finite() { lo_data } else { 0.0 };
-    let step = tick_step((hi_data - lo_data).max(1e-9), 6.0);
+    // At least a minute wide, so that a constant measure still gets an axis.
+    let step = tick_step((hi_data - lo_data).max(1.0), 6.0);
     let x0 = (lo_data / step).floor() * step;
     let mut x1 = (hi_data / step).ceil() * step;
     if x1 <= x0 {
@@ -212,5 +213,13 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains("t &lt;1&gt;"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+        // A constant measure still gets distinct ticks.
+        let c = [45.0; 11];
+        let svg = cdf_overlay_svg(
+            "t",
+            "m",
+            &[Curve { label: "a", quantiles: &c }, Curve { label: "b", quantiles: &c }],
+        );
+        assert!(svg.contains(">45<") && svg.contains(">45.2<"), "{svg}");
     }
 }
