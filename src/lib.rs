@@ -38,8 +38,11 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod check;
+pub mod compare;
 pub mod error;
 pub mod model;
+pub mod objective;
 pub mod report;
 pub mod scenario;
 pub mod sim;

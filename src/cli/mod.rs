@@ -1,5 +1,7 @@
 //! Command-line arguments and dispatch; one module per command.
 
+mod check;
+mod compare;
 mod run;
 mod trace;
 mod validate;
@@ -34,6 +36,10 @@ enum Command {
     Trace(trace::Args),
     /// Check scenario files and report the first mistake in each, or that it is fine.
     Validate(validate::Args),
+    /// Run every scenario's [expect] objectives; exit 1 when the plan misses one.
+    Check(check::Args),
+    /// Compare two revisions of a plan trial by trial; exit 1 on a significant regression.
+    Compare(compare::Args),
 }
 
 /// Errors that are the user's input: exit code 2.
@@ -54,6 +60,8 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::exec(a),
         Command::Trace(a) => trace::exec(a),
         Command::Validate(a) => validate::exec(a),
+        Command::Check(a) => check::exec(a),
+        Command::Compare(a) => compare::exec(a),
     };
     match result {
         Ok(code) => code,

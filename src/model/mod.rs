@@ -51,6 +51,8 @@ pub struct Scenario {
     /// Minutes after which a service still down counts as unrecovered (its downtime is
     /// recorded as this horizon).
     pub horizon: f64,
+    /// What the plan promises (`[expect]`), checked by `drillsim check`.
+    pub objectives: Vec<crate::objective::Objective>,
 }
 
 /// How faults are noticed: monitors after a delay each, or, when all miss, customer reports.

@@ -36,6 +36,8 @@ pub struct RawFile {
     pub monitor: Option<Vec<Spanned<RawMonitor>>>,
     /// Severity levels, lowest first.
     pub level: Option<Vec<Spanned<RawSeverity>>>,
+    /// What the plan promises (checked by `drillsim check`).
+    pub expect: Option<Spanned<crate::objective::RawExpect>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -343,8 +343,10 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         stores: world.stores,
         topology: world.topology,
         horizon,
+        objectives: Vec::new(),
     };
     sc.link();
+    sc.objectives = crate::objective::check(parts.iter().filter_map(|p| Some((&p.src, p.raw.expect.as_ref()?))), &sc)?;
     Ok(sc)
 }
 

@@ -1,5 +1,7 @@
 //! All integration tests, in one binary so the suite builds and runs fast.
 
+mod check;
 mod common;
+mod compare;
 mod engine;
 mod topology;

@@ -1,0 +1,518 @@
+//! `drillsim compare`: two revisions of a plan, trial by trial.
+//!
+//! Both revisions are run with the same seed. Every random quantity of a trial is drawn from
+//! a stream named after the entity that draws it ([`crate::sim::rng`]), so trial `k` of the
+//! candidate sees the same detection delay, the same pages and the same duration of every
+//! step it shares with the base: the two are *paired*, and the difference of trial `k`
+//! isolates the effect of the revision. That is what lets a gate see a 1% slowdown with a few
+//! thousand trials, where two independent runs would need millions.
+//!
+//! **What is compared** (candidate minus base): recovery time mean, p50 and p95; per business
+//! service present in both with an RTO, the share of trials within its RTO; per data store
+//! present in both, data lost mean and p95.
+//!
+//! **Intervals** come from a paired bootstrap: trial indices are resampled with replacement
+//! (the same indices for base and candidate, which keeps the pairing), the statistic's
+//! difference is recomputed on each resample, and the interval is the middle of those
+//! differences (percentile method). The verdict is "worse" when *any* statistic is, so the
+//! intervals are simultaneous: with `k` statistics each is at level `1 - (1 - confidence) / k`
+//! (Bonferroni), and the chance that noise alone flags one of them is at most
+//! `1 - confidence` even before the tolerance. Resamples are drawn from ChaCha8 seeded from
+//! the run's seed, one stream per resample, so the figures are the same on every machine and
+//! at any thread count.
+//!
+//! **Verdict.** A change smaller than the tolerance does not count: the margin of a statistic
+//! in minutes is the larger of the absolute tolerance and the relative one times the base
+//! value, and of a share the relative tolerance times the base share. A statistic is *worse*
+//! when the whole interval is beyond the margin on the bad side, *better* when it is beyond the
+//! margin on the good side, otherwise *no significant change*. The comparison is worse if any
+//! statistic is worse, else better if any is better.
+//!
+//! **Memory.** The bootstrap needs every trial's values, so a comparison keeps per trial
+//! 16 bytes for each compared measure (base and candidate) and 8 bytes of sort order: for
+//! ref20 about 24 bytes per trial, 0.5 MB at the default 20,000 trials and 24 MB at the cap
+//! of [`MAX_TRIALS`].
+
+pub mod report;
+pub mod svg;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::batch::CHUNK;
+use crate::check::interval::Interval;
+use crate::model::Scenario;
+use crate::sim::rng::{TrialStreams, mix64};
+use crate::sim::{Workspace, run_trial};
+
+/// Default number of paired trials.
+pub const DEFAULT_TRIALS: u64 = 20_000;
+/// Most paired trials (the per-trial values are kept in memory).
+pub const MAX_TRIALS: u64 = 1_000_000;
+/// Default bootstrap resamples.
+pub const DEFAULT_RESAMPLES: usize = 2_000;
+/// Default absolute tolerance, minutes.
+pub const DEFAULT_TOLERANCE_MINUTES: f64 = 1.0;
+/// Default relative tolerance, percent of the base value.
+pub const DEFAULT_TOLERANCE_PERCENT: f64 = 0.5;
+
+/// How to compare.
+#[derive(Clone, Debug)]
+pub struct CompareOptions {
+    /// Seed of both runs (and of the bootstrap).
+    pub seed: u64,
+    /// Paired trials.
+    pub trials: u64,
+    /// Bootstrap resamples.
+    pub resamples: usize,
+    /// Confidence level of the intervals, e.g. 0.95.
+    pub confidence: f64,
+    /// Changes of a statistic in minutes below this many minutes do not count.
+    pub tolerance_minutes: f64,
+    /// Changes below this percentage of the base value do not count.
+    pub tolerance_percent: f64,
+}
+
+impl CompareOptions {
+    /// Defaults with this seed.
+    pub fn new(seed: u64) -> CompareOptions {
+        CompareOptions {
+            seed,
+            trials: DEFAULT_TRIALS,
+            resamples: DEFAULT_RESAMPLES,
+            confidence: 0.95,
+            tolerance_minutes: DEFAULT_TOLERANCE_MINUTES,
+            tolerance_percent: DEFAULT_TOLERANCE_PERCENT,
+        }
+    }
+}
+
+/// A statistic's change, or the comparison's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Significantly better, beyond the tolerance.
+    Better,
+    /// Significantly worse, beyond the tolerance.
+    Worse,
+    /// Within the tolerance or within the noise.
+    NoSignificantChange,
+}
+
+impl Change {
+    /// As printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Better => "better",
+            Change::Worse => "worse",
+            Change::NoSignificantChange => "no significant change",
+        }
+    }
+}
+
+/// Which statistic of a measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stat {
+    /// The mean (of minutes, or of 0/1 indicators: a share).
+    Mean,
+    /// The quantile of this probability.
+    Quantile(f64),
+}
+
+/// One compared statistic.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// E.g. "recovery p95", "services.payment rto_met", "stores.orders data_lost mean".
+    pub label: String,
+    /// Whether values are shares (0..1) rather than minutes.
+    pub share: bool,
+    /// Whether a larger value is worse (time, data lost) or better (RTO met).
+    pub higher_is_worse: bool,
+    /// The base's value.
+    pub base: f64,
+    /// The candidate's value.
+    pub candidate: f64,
+    /// Candidate minus base, on paired trials.
+    pub change: f64,
+    /// Bootstrap interval of the change.
+    pub interval: Interval,
+    /// Changes within +- margin do not count.
+    pub margin: f64,
+    /// The verdict.
+    pub verdict: Change,
+}
+
+/// A whole comparison of one exercise.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// Base scenario name.
+    pub base_name: String,
+    /// Candidate scenario name.
+    pub candidate_name: String,
+    /// The options used.
+    pub options: CompareOptions,
+    /// Compared statistics.
+    pub rows: Vec<Row>,
+    /// Worse if any row is worse, else better if any is better.
+    pub verdict: Change,
+    /// Things that could not be compared (a service only in one revision, ...).
+    pub notes: Vec<String>,
+    /// Recovery time of the base at the quantiles 0, 0.1%, ..., 100% ([`CDF_POINTS`] values),
+    /// for the CDF overlay.
+    pub base_cdf: Vec<f64>,
+    /// The same for the candidate.
+    pub candidate_cdf: Vec<f64>,
+}
+
+/// Per-trial values of one run, in trial order.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Recovery time per trial.
+    pub recovery: Vec<f64>,
+    /// Per business service, downtime per trial.
+    pub downtime: Vec<Vec<f64>>,
+    /// Per data store, data lost per trial.
+    pub data_lost: Vec<Vec<f64>>,
+}
+
+/// Run trials `0..trials` of `sc` and keep every trial's measures (on the current rayon pool).
+pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
+    let chunks: Vec<Samples> = (0..trials.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(trials));
+            let mut ws = Workspace::new(sc);
+            let mut s = Samples {
+                recovery: Vec::with_capacity((hi - lo) as usize),
+                downtime: vec![Vec::with_capacity((hi - lo) as usize); sc.services.len()],
+                data_lost: vec![Vec::with_capacity((hi - lo) as usize); sc.stores.len()],
+            };
+            for k in lo..hi {
+                run_trial(sc, TrialStreams::new(seed, k), &mut ws, &mut ());
+                s.recovery.push(ws.out.recovery);
+                for (v, &d) in s.downtime.iter_mut().zip(&ws.out.downtime) {
+                    v.push(d);
+                }
+                for (v, &d) in s.data_lost.iter_mut().zip(&ws.out.data_lost) {
+                    v.push(d);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut out = Samples {
+        recovery: Vec::with_capacity(trials as usize),
+        downtime: vec![Vec::with_capacity(trials as usize); sc.services.len()],
+        data_lost: vec![Vec::with_capacity(trials as usize); sc.stores.len()],
+    };
+    for c in chunks {
+        out.recovery.extend(c.recovery);
+        for (a, b) in out.downtime.iter_mut().zip(c.downtime) {
+            a.extend(b);
+        }
+        for (a, b) in out.data_lost.iter_mut().zip(c.data_lost) {
+            a.extend(b);
+        }
+    }
+    out
+}
+
+/// One measure's per-trial values on both sides, with sort orders when a quantile of it is
+/// compared.
+struct Paired {
+    base: Vec<f64>,
+    cand: Vec<f64>,
+    order_b: Vec<u32>,
+    order_c: Vec<u32>,
+}
+
+impl Paired {
+    fn new(base: Vec<f64>, cand: Vec<f64>, quantiles: bool) -> Paired {
+        let (order_b, order_c) = if quantiles {
+            (order(&base), order(&cand))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Paired {
+            base,
+            cand,
+            order_b,
+            order_c,
+        }
+    }
+}
+
+/// One statistic to compare, of measure `m`.
+struct Spec {
+    label: String,
+    share: bool,
+    higher_is_worse: bool,
+    stat: Stat,
+    m: usize,
+}
+
+fn order(v: &[f64]) -> Vec<u32> {
+    let mut o: Vec<u32> = (0..v.len() as u32).collect();
+    o.sort_by(|&a, &b| v[a as usize].total_cmp(&v[b as usize]).then(a.cmp(&b)));
+    o
+}
+
+/// Rank of the `p`-quantile among `n` values: `floor(p n)`, as [`crate::stats::Sketch`].
+fn rank(p: f64, n: u64) -> u64 {
+    ((p * n as f64) as u64).min(n.saturating_sub(1))
+}
+
+/// The statistic of one side under resampling weights (`None`: every trial once).
+fn stat_of(values: &[f64], order: &[u32], stat: Stat, counts: Option<&[u32]>) -> f64 {
+    let n = values.len() as u64;
+    match (stat, counts) {
+        (Stat::Mean, None) => values.iter().sum::<f64>() / n as f64,
+        (Stat::Mean, Some(c)) => values.iter().zip(c).map(|(v, &k)| v * k as f64).sum::<f64>() / n as f64,
+        (Stat::Quantile(p), None) => values[order[rank(p, n) as usize] as usize],
+        (Stat::Quantile(p), Some(c)) => {
+            // The total weight is n; walk from the nearer end.
+            let r = rank(p, n);
+            let mut seen = 0u64;
+            if r < n / 2 {
+                for &i in order {
+                    seen += c[i as usize] as u64;
+                    if seen > r {
+                        return values[i as usize];
+                    }
+                }
+            } else {
+                let from_top = n - 1 - r;
+                for &i in order.iter().rev() {
+                    seen += c[i as usize] as u64;
+                    if seen > from_top {
+                        return values[i as usize];
+                    }
+                }
+            }
+            values[order[order.len() - 1] as usize]
+        }
+    }
+}
+
+/// Candidate minus base of one statistic; for a mean, the mean of the paired differences
+/// (exactly zero when every pair is equal).
+fn diff(m: &Paired, stat: Stat, counts: Option<&[u32]>) -> f64 {
+    match stat {
+        Stat::Mean => {
+            let n = m.base.len() as f64;
+            match counts {
+                None => m.cand.iter().zip(&m.base).map(|(c, b)| c - b).sum::<f64>() / n,
+                Some(k) => {
+                    m.cand
+                        .iter()
+                        .zip(&m.base)
+                        .zip(k)
+                        .map(|((c, b), &k)| (c - b) * k as f64)
+                        .sum::<f64>()
+                        / n
+                }
+            }
+        }
+        Stat::Quantile(_) => stat_of(&m.cand, &m.order_c, stat, counts) - stat_of(&m.base, &m.order_b, stat, counts),
+    }
+}
+
+/// Points of the recovery CDF kept for the overlay: the quantiles at 0, 0.1%, ..., 100%.
+pub const CDF_POINTS: usize = 1001;
+
+fn cdf(values: &[f64], order: &[u32]) -> Vec<f64> {
+    let n = values.len();
+    (0..CDF_POINTS)
+        .map(|i| values[order[(i * (n - 1)) / (CDF_POINTS - 1)] as usize])
+        .collect()
+}
+
+/// Compare `cand` with `base` over paired trials (on the current rayon pool).
+pub fn compare(base: &Scenario, cand: &Scenario, opt: &CompareOptions) -> Comparison {
+    let trials = opt.trials.clamp(1, MAX_TRIALS);
+    let (sb, sc) = rayon::join(|| samples(base, opt.seed, trials), || samples(cand, opt.seed, trials));
+    compare_samples(base, cand, sb, sc, opt)
+}
+
+/// Compare per-trial samples of two revisions (already run with the same seed).
+pub fn compare_samples(base: &Scenario, cand: &Scenario, sb: Samples, sc: Samples, opt: &CompareOptions) -> Comparison {
+    let trials = sb.recovery.len().min(sc.recovery.len());
+    let mut measures = vec![Paired::new(sb.recovery, sc.recovery, true)];
+    let mut specs = Vec::new();
+    let mut notes = Vec::new();
+    for (label, stat) in [
+        ("recovery mean", Stat::Mean),
+        ("recovery p50", Stat::Quantile(0.5)),
+        ("recovery p95", Stat::Quantile(0.95)),
+    ] {
+        specs.push(Spec {
+            label: label.into(),
+            share: false,
+            higher_is_worse: true,
+            stat,
+            m: 0,
+        });
+    }
+    for (i, s) in base.services.iter().enumerate() {
+        let Some(j) = cand.services.iter().position(|c| c.name == s.name) else {
+            notes.push(format!("service \"{}\" is only in the base; not compared", s.name));
+            continue;
+        };
+        let (Some(rb), Some(rc)) = (s.rto, cand.services[j].rto) else {
+            if s.rto.is_some() || cand.services[j].rto.is_some() {
+                notes.push(format!(
+                    "service \"{}\" has an RTO in only one revision; RTO met not compared",
+                    s.name
+                ));
+            }
+            continue;
+        };
+        let met = |v: &[f64], rto: f64| v.iter().map(|&d| (d <= rto) as u8 as f64).collect::<Vec<f64>>();
+        measures.push(Paired::new(met(&sb.downtime[i], rb), met(&sc.downtime[j], rc), false));
+        specs.push(Spec {
+            label: format!("services.{} rto_met", s.name),
+            share: true,
+            higher_is_worse: false,
+            stat: Stat::Mean,
+            m: measures.len() - 1,
+        });
+    }
+    for c in &cand.services {
+        if !base.services.iter().any(|s| s.name == c.name) {
+            notes.push(format!("service \"{}\" is new in the candidate; not compared", c.name));
+        }
+    }
+    let mut lost_b = sb.data_lost;
+    let mut lost_c = sc.data_lost;
+    for (i, s) in base.stores.iter().enumerate() {
+        let Some(j) = cand.stores.iter().position(|c| c.name == s.name) else {
+            notes.push(format!("store \"{}\" is only in the base; not compared", s.name));
+            continue;
+        };
+        measures.push(Paired::new(std::mem::take(&mut lost_b[i]), std::mem::take(&mut lost_c[j]), true));
+        for (what, stat) in [("mean", Stat::Mean), ("p95", Stat::Quantile(0.95))] {
+            specs.push(Spec {
+                label: format!("stores.{} data_lost {what}", s.name),
+                share: false,
+                higher_is_worse: true,
+                stat,
+                m: measures.len() - 1,
+            });
+        }
+    }
+    for c in &cand.stores {
+        if !base.stores.iter().any(|s| s.name == c.name) {
+            notes.push(format!("store \"{}\" is new in the candidate; not compared", c.name));
+        }
+    }
+
+    let boot = bootstrap(&measures, &specs, trials, opt);
+    // Simultaneous intervals: the verdict is "worse" if any statistic is, so each interval is
+    // at 1 - alpha / (number of statistics) (Bonferroni).
+    let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0) / specs.len().max(1) as f64;
+    let mut rows = Vec::new();
+    for (s, mut d) in specs.iter().zip(boot) {
+        d.sort_by(f64::total_cmp);
+        let r = d.len();
+        let lo_i = ((alpha / 2.0 * r as f64).floor() as usize).min(r - 1);
+        let hi_i = (((1.0 - alpha / 2.0) * r as f64).ceil() as usize).clamp(1, r) - 1;
+        let m = &measures[s.m];
+        let base_v = stat_of(&m.base, &m.order_b, s.stat, None);
+        let cand_v = stat_of(&m.cand, &m.order_c, s.stat, None);
+        let change = diff(m, s.stat, None);
+        let interval = Interval { lo: d[lo_i], hi: d[hi_i] };
+        let rel = opt.tolerance_percent / 100.0 * base_v.abs();
+        let margin = if s.share { rel } else { rel.max(opt.tolerance_minutes) };
+        let (bad, good) = if s.higher_is_worse {
+            (interval.lo > margin, interval.hi < -margin)
+        } else {
+            (interval.hi < -margin, interval.lo > margin)
+        };
+        let verdict = if bad {
+            Change::Worse
+        } else if good {
+            Change::Better
+        } else {
+            Change::NoSignificantChange
+        };
+        rows.push(Row {
+            label: s.label.clone(),
+            share: s.share,
+            higher_is_worse: s.higher_is_worse,
+            base: base_v,
+            candidate: cand_v,
+            change,
+            interval,
+            margin,
+            verdict,
+        });
+    }
+    let verdict = if rows.iter().any(|r| r.verdict == Change::Worse) {
+        Change::Worse
+    } else if rows.iter().any(|r| r.verdict == Change::Better) {
+        Change::Better
+    } else {
+        Change::NoSignificantChange
+    };
+    let rec = &measures[0];
+    Comparison {
+        base_name: base.name.clone(),
+        candidate_name: cand.name.clone(),
+        options: CompareOptions {
+            trials: trials as u64,
+            ..opt.clone()
+        },
+        base_cdf: cdf(&rec.base, &rec.order_b),
+        candidate_cdf: cdf(&rec.cand, &rec.order_c),
+        rows,
+        verdict,
+        notes,
+    }
+}
+
+/// Bootstrap differences: for each spec, one difference per resample.
+fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions) -> Vec<Vec<f64>> {
+    let reps = opt.resamples.max(1);
+    let key = mix64(opt.seed ^ 0xb007_5742_c0ff_ee00);
+    let per_rep: Vec<Vec<f64>> = (0..reps as u64)
+        .into_par_iter()
+        .map_init(
+            || vec![0u32; n],
+            |counts, rep| {
+                counts.fill(0);
+                let mut rng = ChaCha8Rng::seed_from_u64(key);
+                rng.set_stream(rep);
+                for _ in 0..n {
+                    counts[rng.random_range(0..n)] += 1;
+                }
+                specs.iter().map(|s| diff(&measures[s.m], s.stat, Some(counts))).collect()
+            },
+        )
+        .collect();
+    (0..specs.len()).map(|j| per_rep.iter().map(|r| r[j]).collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantiles_match_the_expanded_sample_from_either_end() {
+        let values = [5.0, 1.0, 4.0, 2.0, 3.0, 3.0];
+        let counts = [2u32, 0, 1, 1, 0, 2]; // the resample {5, 5, 4, 2, 3, 3}, n = 6
+        let ord = order(&values);
+        let mut expanded = [5.0, 5.0, 4.0, 2.0, 3.0, 3.0];
+        expanded.sort_by(f64::total_cmp);
+        for p in [0.0, 0.1, 0.3, 0.5, 0.6, 0.9, 0.95, 1.0] {
+            let want = expanded[rank(p, 6) as usize];
+            assert_eq!(stat_of(&values, &ord, Stat::Quantile(p), Some(&counts)), want, "p = {p}");
+        }
+        let all = [1u32; 6];
+        for p in [0.0, 0.5, 0.95] {
+            assert_eq!(
+                stat_of(&values, &ord, Stat::Quantile(p), Some(&all)),
+                stat_of(&values, &ord, Stat::Quantile(p), None)
+            );
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `[expect]` objectives and `drillsim check`: parsing with positions, intervals that cover,
+//! verdicts, the doubling, exit codes and the files CI reads.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use drillsim::batch::summarize_range;
+use drillsim::check::{self, CheckOptions, Verdict, interval};
+use drillsim::objective::{Measure, Stat};
+
+use crate::common::{head, repo, scenario};
+
+fn drillsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drillsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the drillsim binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A one-step scenario whose recovery is uniform on [0, 100] minutes (detection and
+/// acknowledgement take no time), with these objectives.
+fn uniform(objectives: &[&str]) -> String {
+    let list: Vec<String> = objectives.iter().map(|o| format!("  \"{o}\",")).collect();
+    format!(
+        "[exercise]\nname = \"uniform\"\nseed = 3\n{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = {{ dist = \"uniform\", min = \"0m\", max = \"100m\" }}\n\n[expect]\nobjectives = [\n{}\n]\n",
+        head("0s", "0s", 1),
+        list.join("\n")
+    )
+}
+
+fn load_err(text: &str) -> drillsim::error::ScenarioError {
+    drillsim::scenario::load_str(Path::new("plan.toml"), text).unwrap_err()
+}
+
+#[test]
+fn objectives_are_read_in_file_order() {
+    let sc = scenario(&uniform(&["recovery p95 <= 2h", "ack mean at most 5m", "close median >= 10m"]));
+    let o = &sc.objectives;
+    assert_eq!(o.len(), 3);
+    assert_eq!(
+        (o[0].measure, o[0].stat, o[0].threshold),
+        (Measure::Recovery, Stat::Quantile(0.95), 120.0)
+    );
+    assert_eq!(o[1].text, "ack mean at most 5m");
+    assert_eq!(o[2].measure, Measure::Close);
+    assert!(o[0].at.starts_with("test.toml:"), "{}", o[0].at);
+}
+
+#[test]
+fn a_mistake_in_an_objective_points_at_its_line_and_column() {
+    let src = uniform(&["recovery p95 <= 2h", "recovry p95 <= 2h"]);
+    let line = src.lines().position(|l| l.contains("recovry")).unwrap() + 1;
+    let e = load_err(&src);
+    // Column 4: the line is `  "recovry ...`, the word starts after the quote.
+    assert_eq!(e.position, Some((line, 4)), "{e}");
+    assert_eq!(e.message, "unknown measure `recovry`");
+    assert!(e.help.unwrap().contains("did you mean `recovery`"));
+
+    let e = load_err(&uniform(&["recovery p95 <= 2 hours later"]));
+    assert!(e.message.starts_with("bad threshold"), "{e}");
+    assert_eq!(e.position.unwrap().1, 20, "{e}");
+    let e = load_err(&uniform(&["recovery p95 <= 95%"]));
+    assert!(e.message.contains("is a share"), "{e}");
+    let e = load_err(&uniform(&["recovery p100 <= 1h"]));
+    assert!(e.message.contains("out of range"), "{e}");
+    let e = load_err(&uniform(&["recovery p95 < 1h"]));
+    assert!(e.message.contains("not supported"), "{e}");
+    let e = load_err(&uniform(&["recovery p95 <= 2h", "recovery p95 <= 2h"]));
+    assert!(e.message.contains("stated twice"), "{e}");
+    let e = load_err(&format!(
+        "{}\n[expect]\nobjective = [\"recovery p95 <= 2h\"]\n",
+        uniform(&[]).split("[expect]").next().unwrap()
+    ));
+    assert!(e.message.contains("unknown field `objective`"), "{e}");
+}
+
+#[test]
+fn service_and_store_names_resolve_against_the_topology() {
+    // No business services today: a service objective is an unknown name, at its column.
+    let src = uniform(&["services.payment rto_met >= 95%"]);
+    let e = load_err(&src);
+    assert_eq!(e.message, "unknown service \"payment\"");
+    assert_eq!(e.position.unwrap().1, 13, "the name, after `\"services.`: {e}");
+    assert!(e.help.unwrap().contains("defines no services"));
+    assert_eq!(
+        load_err(&uniform(&["stores.orders p99 <= 15m"])).message,
+        "unknown store \"orders\""
+    );
+
+    // With services in the model (as the topology will give), names resolve, and a near miss
+    // gets a suggestion.
+    let topo = "[components.feed]\nkind = \"power_feed\"\n[components.db]\nkind = \"database\"\npower = \"feed\"\n[services.payment]\nneeds = [\"db\"]\nrto = \"4h\"\n";
+    let sc = scenario(&format!("{}{topo}", uniform(&[])));
+    let o = drillsim::objective::parse("services.payment rto_met >= 95%", &sc).unwrap();
+    assert_eq!((o.measure, o.stat, o.threshold), (Measure::Downtime(0), Stat::RtoMet, 0.95));
+    let e = drillsim::objective::parse("services.paymnt p95 <= 4h", &sc).unwrap_err();
+    assert_eq!(e.message, "unknown service \"paymnt\"");
+    assert!(e.help.unwrap().contains("did you mean \"services.payment\""));
+}
+
+/// The order-statistic interval is distribution-free: over many independent runs it covers
+/// the true quantile about 95% of the time. Exponential durations (mean 10 m): the true p90
+/// is 10 ln 10 minutes. 200 runs of 1000 trials: the count of covering runs is Binomial(200,
+/// 0.95), sd 3.1, so [180, 199] is more than three sd either side of 190. The mean's interval
+/// is held to the same test.
+#[test]
+fn quantile_and_mean_intervals_cover_the_truth_about_95_percent_of_the_time() {
+    let sc = scenario(&format!(
+        "{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = {{ dist = \"exponential\", mean = \"10m\" }}\n",
+        head("0s", "0s", 1)
+    ));
+    let true_p90 = 10.0 * 10f64.ln();
+    let z = interval::normal_quantile(0.975);
+    let (mut q_cover, mut m_cover) = (0, 0);
+    for seed in 0..200 {
+        let s = summarize_range(&sc, seed, 0..1000, None);
+        let q = interval::quantile(&s.recovery, 0.9, z);
+        q_cover += (q.lo <= true_p90 && true_p90 <= q.hi) as u32;
+        let m = interval::mean(&s.recovery, z);
+        m_cover += (m.lo <= 10.0 && 10.0 <= m.hi) as u32;
+    }
+    assert!((180..=199).contains(&q_cover), "p90 interval covered {q_cover} of 200");
+    assert!((180..=199).contains(&m_cover), "mean interval covered {m_cover} of 200");
+}
+
+#[test]
+fn clear_objectives_are_decided_at_the_first_look() {
+    let sc = scenario(&uniform(&["recovery p90 <= 95m", "recovery mean >= 45m", "recovery p50 <= 40m"]));
+    let opt = CheckOptions {
+        start_trials: 2000,
+        max_trials: 64_000,
+        confidence: 0.95,
+    };
+    let r = check::check_scenario(&sc, 3, &opt);
+    let v: Vec<(Verdict, u64)> = r.results.iter().map(|r| (r.verdict, r.trials)).collect();
+    assert_eq!(v, vec![(Verdict::Met, 2000), (Verdict::Met, 2000), (Verdict::Missed, 2000)]);
+    assert_eq!(r.trials, 2000, "nothing left to decide: no more trials");
+}
+
+/// The true median of U(0, 100) is exactly the threshold: no number of trials decides it.
+/// The check doubles 1000 -> 2000 -> 4000 (new trial indices each time, so the final figures
+/// are those of trials 0..4000 exactly) and says "not certain".
+#[test]
+fn a_straddling_objective_doubles_to_the_cap_then_is_not_certain() {
+    let sc = scenario(&uniform(&["recovery p50 <= 50m", "recovery p99 <= 2h"]));
+    let opt = CheckOptions {
+        start_trials: 1000,
+        max_trials: 4000,
+        confidence: 0.95,
+    };
+    let r = check::check_scenario(&sc, 3, &opt);
+    assert_eq!(r.trials, 4000);
+    let (a, b) = (&r.results[0], &r.results[1]);
+    assert_eq!((a.verdict, a.trials), (Verdict::NotCertain, 4000));
+    assert_eq!((b.verdict, b.trials), (Verdict::Met, 1000));
+    let whole = summarize_range(&sc, 3, 0..4000, None);
+    assert_eq!(a.estimate, whole.recovery.quantile(0.5));
+    assert!(a.interval.lo < 50.0 && 50.0 < a.interval.hi);
+    // Three looks: each interval is at 1 - 0.05 / 3 (Bonferroni), z = 2.394.
+    assert!((r.z - 2.394).abs() < 1e-3, "{}", r.z);
+}
+
+#[test]
+fn the_shipped_scenarios_meet_their_objectives() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = drillsim(&["check", "scenarios", "--junit", junit.to_str().unwrap()], &repo(""));
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("recovery p95 <= 8h") && stdout.contains("met"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\" errors=\"0\""), "{xml}");
+}
+
+#[test]
+fn check_exit_codes_junit_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A missed objective: exit 1, a JUnit failure, "missed" in JSON.
+    std::fs::write(d.join("missed.toml"), uniform(&["recovery p95 <= 1h", "recovery p50 <= 1h"])).unwrap();
+    let out = drillsim(&["check", "missed.toml", "--junit", "out/j.xml", "--json", "out/c.json"], d);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let xml = std::fs::read_to_string(d.join("out/j.xml")).unwrap();
+    assert!(xml.contains("<failure type=\"missed\""), "{xml}");
+    assert!(xml.contains("name=\"recovery p95 &lt;= 1h\""), "{xml}");
+    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("out/c.json")).unwrap()).unwrap();
+    assert_eq!(json["result"], "missed");
+    assert_eq!(json["scenarios"][0]["objectives"][0]["verdict"], "missed");
+    assert_eq!(json["scenarios"][0]["objectives"][1]["verdict"], "met");
+
+    // Not certain at the cap: passes with a warning, a JUnit skip; --strict fails it.
+    std::fs::write(d.join("edge.toml"), uniform(&["recovery p50 <= 50m"])).unwrap();
+    let args = ["check", "edge.toml", "-n", "1000", "--max-trials", "4000", "--junit", "out/e.xml"];
+    let out = drillsim(&args, d);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("not certain"));
+    assert!(std::fs::read_to_string(d.join("out/e.xml")).unwrap().contains("<skipped"));
+    let out = drillsim(&[&args[..], &["--strict"]].concat(), d);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Bad input: exit 2, the error names file, line and column; JUnit has an error.
+    std::fs::write(d.join("bad.toml"), uniform(&["recovery p95 <= 1 fortnight"])).unwrap();
+    let out = drillsim(&["check", "bad.toml", "--junit", "out/b.xml"], d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("bad.toml:"), "{}", text(&out.stdout));
+    assert!(
+        std::fs::read_to_string(d.join("out/b.xml"))
+            .unwrap()
+            .contains("<error type=\"bad input\"")
+    );
+}
+
+#[test]
+fn folders_hold_exercises_and_skip_invalid_folders_and_included_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("invalid")).unwrap();
+    std::fs::create_dir_all(d.join("sub/parts")).unwrap();
+    std::fs::write(d.join("b.toml"), uniform(&["recovery p99 <= 2h"])).unwrap();
+    std::fs::write(d.join("invalid/broken.toml"), "[exercise]\nname = 1 2 3\n").unwrap();
+    std::fs::write(
+        d.join("sub/a.toml"),
+        format!("include = [\"parts/plan.toml\"]\n{}", uniform(&["close mean <= 2h"])),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("sub/parts/plan.toml"),
+        "[[step]]\nid = \"included\"\nteam = \"ops\"\nduration = \"1m\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("notes.txt"), "[exercise]").unwrap();
+    let found = check::exercise_files(d).unwrap();
+    let names: Vec<String> = found
+        .iter()
+        .map(|p| p.strip_prefix(d).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect();
+    assert_eq!(names, vec!["b.toml", "sub/a.toml"]);
+    let out = drillsim(&["check", "."], d);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    // A folder with no exercise is a mistake in the CI configuration, not a pass.
+    let out = drillsim(&["check", "sub/parts"], d);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The shipped GitHub Actions example calls commands and flags that exist.
+#[test]
+fn the_example_workflow_uses_real_commands_and_flags() {
+    let wf = std::fs::read_to_string(repo("examples/github-actions/drill-plan-gate.yml")).unwrap();
+    let mut calls = 0;
+    for line in wf.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let Some(at) = line.find("drillsim ") else { continue };
+        let words: Vec<&str> = line[at..].split_whitespace().collect();
+        let cmd = words[1];
+        if !["check", "compare"].contains(&cmd) {
+            continue;
+        }
+        calls += 1;
+        let help = text(&drillsim(&[cmd, "--help"], &repo("")).stdout);
+        for flag in words.iter().filter(|w| w.starts_with("--")) {
+            assert!(help.contains(flag), "{flag} of `drillsim {cmd}` is not in its --help");
+        }
+    }
+    assert_eq!(calls, 2, "the workflow runs check and compare");
+}
