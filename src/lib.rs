@@ -40,7 +40,9 @@
 pub mod batch;
 pub mod error;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sim;
 pub mod stats;
