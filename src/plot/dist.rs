@@ -78,7 +78,13 @@ pub(crate) fn x_range(series: &[(&str, &Sketch)], markers: &[Marker]) -> XRange 
         };
     }
     let step = nice_step(hi - lo, 10.0);
-    lo = if lo < 0.25 * hi { 0.0 } else { (lo / step).floor() * step };
+    // Start from zero (the fault) unless the values sit far from it; otherwise leave a step
+    // of room so that a jump at the smallest value is seen.
+    lo = if lo < 0.4 * hi {
+        0.0
+    } else {
+        ((lo / step).floor() - 1.0).max(0.0) * step
+    };
     let hi_axis = (hi / step).ceil() * step;
     let hi_axis = if hi_axis <= hi { hi + step } else { hi_axis };
     if clipped {
@@ -169,7 +175,7 @@ impl super::Draw for Hist<'_> {
             .x_label_formatter(&|v| num(*v))
             .y_label_formatter(&|v| num(*v))
             .draw()?;
-        let fill = style::color(4).filled();
+        let fill = style::BARS.filled();
         let edge = ShapeStyle::from(style::color(0)).stroke_width(1);
         chart.draw_series(
             self.bins
@@ -298,7 +304,7 @@ impl super::Draw for Cdf<'_> {
             .y_label_formatter(&|v| if *v <= 100.0 { num(*v) } else { String::new() })
             .draw()?;
         for (i, (name, pts)) in self.curves.iter().enumerate() {
-            let st = ShapeStyle::from(style::color(i)).stroke_width(3);
+            let st = ShapeStyle::from(style::line(i)).stroke_width(3);
             let dash = DASHES[i % DASHES.len()];
             let anno = match dash {
                 None => chart.draw_series(LineSeries::new(pts.clone(), st))?,

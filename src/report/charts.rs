@@ -59,10 +59,12 @@ pub fn quantile_markers(s: &Sketch) -> Vec<Marker> {
     .collect()
 }
 
-/// Every chart that applies, in report order.
+type Job<'a> = Box<dyn Fn() -> Result<Chart, PlotError> + Send + Sync + 'a>;
+
+/// Every chart that applies, in report order (drawn in parallel on the current rayon pool).
 pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError> {
+    use rayon::prelude::*;
     let (sc, sum) = (ctx.sc, ctx.sum);
-    let mut out = Vec::new();
     let rto = rto_markers(sc);
     let mut markers = quantile_markers(&sum.recovery);
     markers.extend(rto.iter().cloned());
@@ -71,29 +73,24 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
     } else {
         "no business service went down"
     };
-    out.push(plot::histogram(
-        &HistogramChart {
-            name: "recovery_histogram".into(),
-            title: format!("Recovery time, {} trials", sum.trials),
-            x_label: "recovery time (minutes after the fault)".into(),
-            markers: markers.clone(),
-            zero_meaning: zero_meaning.into(),
-        },
-        &sum.recovery,
-        targets,
-    )?);
-    out.push(plot::cdf_overlay(
-        &CdfChart {
-            name: "recovery_cdf".into(),
-            title: "Recovery time: share of trials recovered within x".into(),
-            x_label: "recovery time (minutes after the fault)".into(),
-            markers,
-        },
-        &[("recovery time", &sum.recovery)],
-        targets,
-    )?);
+    let hist = HistogramChart {
+        name: "recovery_histogram".into(),
+        title: format!("Recovery time, {} trials", sum.trials),
+        x_label: "recovery time (minutes after the fault)".into(),
+        markers: markers.clone(),
+        zero_meaning: zero_meaning.into(),
+    };
+    let cdf = CdfChart {
+        name: "recovery_cdf".into(),
+        title: "Recovery time: share of trials recovered within x".into(),
+        x_label: "recovery time (minutes after the fault)".into(),
+        markers,
+    };
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(move || plot::histogram(&hist, &sum.recovery, targets)),
+        Box::new(move || plot::cdf_overlay(&cdf, &[("recovery time", &sum.recovery)], targets)),
+    ];
     if !sc.services.is_empty() {
-        let series: Vec<(&str, &Sketch)> = sc.services.iter().map(|s| s.name.as_str()).zip(&sum.downtime).collect();
         let markers = sc
             .services
             .iter()
@@ -105,49 +102,47 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
                 })
             })
             .collect();
-        out.push(plot::cdf_overlay(
-            &CdfChart {
-                name: "downtime".into(),
-                title: "Downtime per business service".into(),
-                x_label: "downtime (minutes after the fault)".into(),
-                markers,
-            },
-            &series,
-            targets,
-        )?);
+        let spec = CdfChart {
+            name: "downtime".into(),
+            title: "Downtime per business service".into(),
+            x_label: "downtime (minutes after the fault)".into(),
+            markers,
+        };
+        jobs.push(Box::new(move || {
+            let series: Vec<(&str, &Sketch)> = sc.services.iter().map(|s| s.name.as_str()).zip(&sum.downtime).collect();
+            plot::cdf_overlay(&spec, &series, targets)
+        }));
     }
     if !sc.stores.is_empty() {
-        let series: Vec<(&str, &Sketch)> = sc.stores.iter().map(|s| s.name.as_str()).zip(&sum.data_lost).collect();
-        out.push(plot::cdf_overlay(
-            &CdfChart {
-                name: "data_lost".into(),
-                title: "Data lost per store (writes since the last good backup)".into(),
-                x_label: "data lost (minutes of writes)".into(),
-                markers: Vec::new(),
-            },
-            &series,
-            targets,
-        )?);
-    }
-    out.push(plot::cdf_overlay(
-        &CdfChart {
-            name: "detect_ack".into(),
-            title: "Time to detect and time to acknowledge".into(),
-            x_label: "minutes (detect: from the fault; acknowledge: from the alert)".into(),
+        let spec = CdfChart {
+            name: "data_lost".into(),
+            title: "Data lost per store (writes since the last good backup)".into(),
+            x_label: "data lost (minutes of writes)".into(),
             markers: Vec::new(),
-        },
-        &[("time to detect", &sum.detect), ("time to acknowledge", &sum.ack)],
-        targets,
-    )?);
-    out.push(criticality(ctx, targets)?);
-    out.push(utilization(ctx, targets)?);
+        };
+        jobs.push(Box::new(move || {
+            let series: Vec<(&str, &Sketch)> = sc.stores.iter().map(|s| s.name.as_str()).zip(&sum.data_lost).collect();
+            plot::cdf_overlay(&spec, &series, targets)
+        }));
+    }
+    let da = CdfChart {
+        name: "detect_ack".into(),
+        title: "Time to detect and time to acknowledge".into(),
+        x_label: "minutes (detect: from the fault; acknowledge: from the alert)".into(),
+        markers: Vec::new(),
+    };
+    jobs.push(Box::new(move || {
+        plot::cdf_overlay(&da, &[("time to detect", &sum.detect), ("time to acknowledge", &sum.ack)], targets)
+    }));
+    jobs.push(Box::new(move || criticality(ctx, targets)));
+    jobs.push(Box::new(move || utilization(ctx, targets)));
     if let Some(s) = ctx.sensitivity {
-        out.push(tornado(s, targets)?);
+        jobs.push(Box::new(move || tornado(s, targets)));
     }
     if let Some(r) = ctx.representative {
-        out.push(plot::gantt(&timeline(sc, r), targets)?);
+        jobs.push(Box::new(move || plot::gantt(&timeline(sc, r), targets)));
     }
-    Ok(out)
+    jobs.par_iter().map(|job| job()).collect()
 }
 
 fn team_names(sc: &Scenario) -> Vec<String> {
