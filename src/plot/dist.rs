@@ -249,7 +249,7 @@ pub(crate) fn cdf_points(s: &Sketch, lo: f64, hi: f64) -> Vec<(f64, f64)> {
         }
     };
     let mut out = vec![(lo, 100.0 * at(lo))];
-    let min_dx = (hi - lo) / 450.0;
+    let min_dx = (hi - lo) / 300.0;
     for &(x, f) in &raw {
         if x <= lo {
             continue;
@@ -257,7 +257,7 @@ pub(crate) fn cdf_points(s: &Sketch, lo: f64, hi: f64) -> Vec<(f64, f64)> {
         if x >= hi {
             break;
         }
-        // Thin to about a point per two pixels, but keep every jump (an atom of the
+        // Thin to about a point per three pixels, but keep every jump (an atom of the
         // distribution, e.g. a fixed duration) where it is.
         let last = out[out.len() - 1];
         if x - last.0 >= min_dx || (100.0 * f - last.1).abs() >= 0.5 {

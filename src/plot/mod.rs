@@ -309,11 +309,9 @@ pub(crate) fn draw_markers<DB: DrawingBackend>(
     let (x0, x1) = x;
     let plot_px = chart.plotting_area().dim_in_pixel().0.max(1) as f64;
     let per_px = (x1 - x0) / plot_px;
-    let mut row_end: Vec<f64> = Vec::new();
-    for m in markers {
-        if !(m.at >= x0 && m.at <= x1) {
-            continue;
-        }
+    let visible: Vec<&Marker> = markers.iter().filter(|m| m.at >= x0 && m.at <= x1).collect();
+    // Lines first, then labels on top of every line.
+    for m in &visible {
         let (color, width, dash) = marker_style(m.kind);
         let st = ShapeStyle::from(color).stroke_width(width);
         let pts = vec![(m.at, y.0), (m.at, y.1)];
@@ -325,6 +323,10 @@ pub(crate) fn draw_markers<DB: DrawingBackend>(
                 chart.draw_series(DashedLineSeries::new(pts, on, off, st))?;
             }
         }
+    }
+    let mut row_end: Vec<f64> = Vec::new();
+    for m in &visible {
+        let (color, _, _) = marker_style(m.kind);
         // Pick the first label row whose previous label ends left of this one.
         let w = per_px * (text_width(&m.label, 13.0) + 14.0);
         let right_side = m.at + w < x1;

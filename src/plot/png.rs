@@ -63,12 +63,41 @@ impl DrawingBackend for PngBackend<'_> {
     ) -> Result<(), DrawingErrorKind<Err>> {
         self.inner.draw_rect(ul, br, style, fill)
     }
+    /// Thick paths segment by segment with round joins: plotters offsets the whole path as one
+    /// polygon, which makes spikes where a curve of many short segments turns.
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         path: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Err>> {
-        self.inner.draw_path(path, style)
+        let width = style.stroke_width();
+        if width <= 1 || style.color().alpha == 0.0 {
+            return self.inner.draw_path(path, style);
+        }
+        let mut pts: Vec<BackendCoord> = path.into_iter().collect();
+        pts.dedup();
+        let color = style.color();
+        let r = width as f64 / 2.0;
+        let dot = (r - 0.5).max(1.0) as u32;
+        for seg in pts.windows(2) {
+            let (a, b) = (seg[0], seg[1]);
+            let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+            let len = dx.hypot(dy);
+            let (nx, ny) = (-dy / len * r, dx / len * r);
+            let q = |p: BackendCoord, sx: f64, sy: f64| ((p.0 as f64 + sx).round() as i32, (p.1 as f64 + sy).round() as i32);
+            self.inner
+                .fill_polygon([q(a, nx, ny), q(b, nx, ny), q(b, -nx, -ny), q(a, -nx, -ny)], &color)?;
+        }
+        match pts.len() {
+            0 | 2 => {}
+            1 => self.inner.draw_circle(pts[0], dot, &color, true)?,
+            n => {
+                for &p in &pts[1..n - 1] {
+                    self.inner.draw_circle(p, dot, &color, true)?;
+                }
+            }
+        }
+        Ok(())
     }
     fn draw_circle<S: BackendStyle>(&mut self, c: BackendCoord, r: u32, style: &S, fill: bool) -> Result<(), DrawingErrorKind<Err>> {
         self.inner.draw_circle(c, r, style, fill)
