@@ -1,7 +1,15 @@
 //! Exporters, one per format, and the rule that files are written whole or not at all.
 
+pub mod charts;
+pub mod content;
+pub mod doc;
+pub mod full;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;
+
+pub use full::{Formats, OutFile, build, write};
 
 use std::io::Write;
 use std::path::Path;

@@ -4,4 +4,5 @@ mod check;
 mod common;
 mod compare;
 mod engine;
+mod reports;
 mod topology;

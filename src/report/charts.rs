@@ -1,0 +1,379 @@
+//! The charts of a report, built from its context. A chart whose subject the scenario does
+//! not model (no business services, no data stores) is left out; the documents say why.
+
+use super::full::Context;
+use crate::model::Scenario;
+use crate::plot::{
+    self, Bar, BarChart, CdfChart, Chart, Gantt, GanttBar, GanttRow, HistogramChart, Marker, MarkerKind, PlotError, SpanKind, Targets, num,
+};
+use crate::sensitivity::LeverKind;
+use crate::sim::Event;
+use crate::stats::Sketch;
+
+/// Most steps drawn in the criticality chart, and most levers in the tornado.
+pub const MAX_BARS: usize = 30;
+/// Most levers drawn in the tornado.
+pub const MAX_LEVERS: usize = 15;
+
+/// The RTO markers of the business services that have one: one per distinct value, named by
+/// the service when services differ.
+pub fn rto_markers(sc: &Scenario) -> Vec<Marker> {
+    let with: Vec<(&str, f64)> = sc.services.iter().filter_map(|s| s.rto.map(|r| (s.name.as_str(), r))).collect();
+    let mut values: Vec<f64> = with.iter().map(|w| w.1).collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    values
+        .iter()
+        .map(|&v| {
+            let names: Vec<&str> = with.iter().filter(|w| w.1 == v).map(|w| w.0).collect();
+            let label = if values.len() == 1 {
+                format!("RTO {} min", num(v))
+            } else {
+                format!("RTO {} min ({})", num(v), names.join(", "))
+            };
+            Marker {
+                at: v,
+                label,
+                kind: MarkerKind::Objective,
+            }
+        })
+        .collect()
+}
+
+/// p50, p95 and p99 markers of a sketch.
+pub fn quantile_markers(s: &Sketch) -> Vec<Marker> {
+    [
+        (0.5, "p50", MarkerKind::P50),
+        (0.95, "p95", MarkerKind::P95),
+        (0.99, "p99", MarkerKind::P99),
+    ]
+    .iter()
+    .map(|&(p, name, kind)| {
+        let at = s.quantile(p);
+        Marker {
+            at,
+            label: format!("{name} {}", num(at)),
+            kind,
+        }
+    })
+    .collect()
+}
+
+type Job<'a> = Box<dyn Fn() -> Result<Chart, PlotError> + Send + Sync + 'a>;
+
+/// Every chart that applies, in report order (drawn in parallel on the current rayon pool).
+pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError> {
+    use rayon::prelude::*;
+    let (sc, sum) = (ctx.sc, ctx.sum);
+    let rto = rto_markers(sc);
+    let mut markers = quantile_markers(&sum.recovery);
+    markers.extend(rto.iter().cloned());
+    let zero_meaning = if sc.services.is_empty() {
+        "nothing to recover"
+    } else {
+        "no business service went down"
+    };
+    let hist = HistogramChart {
+        name: "recovery_histogram".into(),
+        title: format!("Recovery time, {} trials", sum.trials),
+        x_label: "recovery time (minutes after the fault)".into(),
+        markers: markers.clone(),
+        zero_meaning: zero_meaning.into(),
+    };
+    let cdf = CdfChart {
+        name: "recovery_cdf".into(),
+        title: "Recovery time: share of trials recovered within x".into(),
+        x_label: "recovery time (minutes after the fault)".into(),
+        markers,
+    };
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(move || plot::histogram(&hist, &sum.recovery, targets)),
+        Box::new(move || plot::cdf_overlay(&cdf, &[("recovery time", &sum.recovery)], targets)),
+    ];
+    if !sc.services.is_empty() {
+        let markers = sc
+            .services
+            .iter()
+            .filter_map(|s| {
+                s.rto.map(|r| Marker {
+                    at: r,
+                    label: format!("RTO {}", s.name),
+                    kind: MarkerKind::Objective,
+                })
+            })
+            .collect();
+        let spec = CdfChart {
+            name: "downtime".into(),
+            title: "Downtime per business service".into(),
+            x_label: "downtime (minutes after the fault)".into(),
+            markers,
+        };
+        jobs.push(Box::new(move || {
+            let series: Vec<(&str, &Sketch)> = sc.services.iter().map(|s| s.name.as_str()).zip(&sum.downtime).collect();
+            plot::cdf_overlay(&spec, &series, targets)
+        }));
+    }
+    if !sc.stores.is_empty() {
+        let spec = CdfChart {
+            name: "data_lost".into(),
+            title: "Data lost per store (writes since the last good backup)".into(),
+            x_label: "data lost (minutes of writes)".into(),
+            markers: Vec::new(),
+        };
+        jobs.push(Box::new(move || {
+            let series: Vec<(&str, &Sketch)> = sc.stores.iter().map(|s| s.name.as_str()).zip(&sum.data_lost).collect();
+            plot::cdf_overlay(&spec, &series, targets)
+        }));
+    }
+    let da = CdfChart {
+        name: "detect_ack".into(),
+        title: "Time to detect and time to acknowledge".into(),
+        x_label: "minutes (detect: from the fault; acknowledge: from the alert)".into(),
+        markers: Vec::new(),
+    };
+    jobs.push(Box::new(move || {
+        plot::cdf_overlay(&da, &[("time to detect", &sum.detect), ("time to acknowledge", &sum.ack)], targets)
+    }));
+    jobs.push(Box::new(move || criticality(ctx, targets)));
+    jobs.push(Box::new(move || utilization(ctx, targets)));
+    if let Some(s) = ctx.sensitivity {
+        jobs.push(Box::new(move || tornado(s, targets)));
+    }
+    if let Some(r) = ctx.representative {
+        jobs.push(Box::new(move || plot::gantt(&timeline(sc, r), targets)));
+    }
+    jobs.par_iter().map(|job| job()).collect()
+}
+
+fn team_names(sc: &Scenario) -> Vec<String> {
+    sc.teams.iter().map(|t| format!("team {}", t.name)).collect()
+}
+
+fn criticality(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> {
+    let (sc, sum) = (ctx.sc, ctx.sum);
+    let mut idx: Vec<usize> = (0..sc.steps.len()).collect();
+    idx.sort_by(|&a, &b| sum.criticality(b).total_cmp(&sum.criticality(a)).then(a.cmp(&b)));
+    let mut subtitle = vec!["share of trials in which the step lay on the critical path (the chain that set recovery time)".to_string()];
+    if idx.len() > MAX_BARS {
+        subtitle.push(format!("the {MAX_BARS} highest of {} steps", idx.len()));
+        idx.truncate(MAX_BARS);
+    }
+    let bars = idx
+        .iter()
+        .map(|&i| {
+            let c = 100.0 * sum.criticality(i);
+            Bar {
+                label: sc.steps[i].id.clone(),
+                value: c,
+                text: format!("{c:.1}%"),
+                group: sc.steps[i].team,
+            }
+        })
+        .collect();
+    plot::bars(
+        &BarChart {
+            name: "criticality".into(),
+            title: "Criticality index of the plan's steps".into(),
+            subtitle,
+            x_label: "criticality index (% of trials), colour: owner team".into(),
+            x_range: Some((0.0, 100.0)),
+            groups: team_names(sc),
+            bars,
+        },
+        targets,
+    )
+}
+
+fn utilization(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> {
+    let (sc, sum) = (ctx.sc, ctx.sum);
+    let bars = sc
+        .teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let u = 100.0 * sum.utilization(i);
+            Bar {
+                label: format!("{} (capacity {})", t.name, t.capacity),
+                value: u,
+                text: format!("{u:.1}%"),
+                group: i,
+            }
+        })
+        .collect();
+    plot::bars(
+        &BarChart {
+            name: "utilization".into(),
+            title: "Team utilization".into(),
+            subtitle: vec!["busy share of each team's capacity, from acknowledgement to the plan's last step (mean over trials)".into()],
+            x_label: "utilization (%)".into(),
+            x_range: Some((0.0, 100.0)),
+            groups: Vec::new(),
+            bars,
+        },
+        targets,
+    )
+}
+
+fn tornado(s: &crate::sensitivity::Sensitivity, targets: Targets) -> Result<Chart, PlotError> {
+    let mut levers: Vec<&crate::sensitivity::Lever> = s.levers.iter().collect();
+    // Largest effects (either way) first; the analysis sorted by signed effect already.
+    levers.sort_by(|a, b| b.delta_p95.abs().total_cmp(&a.delta_p95.abs()));
+    let mut subtitle = vec![
+        format!(
+            "change of p95 recovery time (base {} min) when one thing changes, on trials 0 to {} of seed {}",
+            num(s.base.p95),
+            s.trials - 1,
+            s.seed
+        ),
+        format!(
+            "with the base's random numbers; typical uncertainty of a bar: \u{b1}{:.1} min",
+            s.noise_p95
+        ),
+    ];
+    if levers.len() > MAX_LEVERS {
+        let rest = levers[MAX_LEVERS..].iter().map(|l| l.delta_p95.abs()).fold(0.0, f64::max);
+        subtitle.push(format!(
+            "the {MAX_LEVERS} largest of {} levers; the others move p95 by {} min or less",
+            levers.len(),
+            num(rest)
+        ));
+        levers.truncate(MAX_LEVERS);
+    }
+    let bars = levers
+        .iter()
+        .map(|l| Bar {
+            label: l.label.clone(),
+            value: l.delta_p95,
+            text: format!("{:+.1} min", l.delta_p95),
+            group: match l.kind {
+                LeverKind::StepFaster(_) => 0,
+                LeverKind::TeamPlusOne(_) => 1,
+            },
+        })
+        .collect();
+    plot::tornado(
+        &BarChart {
+            name: "sensitivity".into(),
+            title: "What moves p95 recovery time".into(),
+            subtitle,
+            x_label: "change of p95 recovery time (minutes; negative is faster)".into(),
+            x_range: None,
+            groups: vec!["a step 20% faster".into(), "one more person in a team".into()],
+            bars,
+        },
+        targets,
+    )
+}
+
+/// The Gantt chart of the representative trial: detection, paging, then each step that ran
+/// (in order of start) with its wait for the team, its work and its failed attempts; the
+/// recovery and the RTO as markers.
+pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
+    let o = &r.trace.outcome;
+    let mut ready = vec![f64::NAN; sc.steps.len()];
+    let mut retries: Vec<Vec<f64>> = vec![Vec::new(); sc.steps.len()];
+    let mut markers = Vec::new();
+    for (t, e) in &r.trace.events {
+        match e {
+            Event::StepReady { step } => ready[*step] = *t,
+            Event::StepRetry { step, .. } => retries[*step].push(*t),
+            Event::Recovered => markers.push(Marker {
+                at: *t,
+                label: format!("recovered {}", num(*t)),
+                kind: MarkerKind::Event,
+            }),
+            // Topology events (a service down or up, power restored, an attacker contained)
+            // become markers here as the engine gains them.
+            _ => {}
+        }
+    }
+    markers.extend(rto_markers(sc));
+    let first = sc.teams[sc.first_responder].name.as_str();
+    let mut rows = vec![
+        GanttRow {
+            label: "detection".into(),
+            bars: vec![GanttBar {
+                from: 0.0,
+                to: o.detect,
+                kind: SpanKind::Phase,
+            }],
+            ticks: Vec::new(),
+            emphasis: false,
+        },
+        GanttRow {
+            label: format!("paging ({first})"),
+            bars: vec![GanttBar {
+                from: o.detect,
+                to: o.detect + o.ack,
+                kind: SpanKind::Phase,
+            }],
+            ticks: Vec::new(),
+            emphasis: false,
+        },
+    ];
+    let mut ran: Vec<usize> = (0..sc.steps.len()).filter(|&i| o.start[i].is_finite()).collect();
+    ran.sort_by(|&a, &b| o.start[a].total_cmp(&o.start[b]).then(a.cmp(&b)));
+    let mut teams_seen = vec![false; sc.teams.len()];
+    let mut any_wait = false;
+    for i in ran {
+        let s = &sc.steps[i];
+        teams_seen[s.team] = true;
+        let mut bars = Vec::new();
+        if ready[i].is_finite() && o.start[i] > ready[i] {
+            any_wait = true;
+            bars.push(GanttBar {
+                from: ready[i],
+                to: o.start[i],
+                kind: SpanKind::Wait,
+            });
+        }
+        bars.push(GanttBar {
+            from: o.start[i],
+            to: o.finish[i],
+            kind: SpanKind::Work(s.team),
+        });
+        let name = if s.title != s.id {
+            let t: String = s.title.chars().take(28).collect();
+            format!("{}: {t}", s.id)
+        } else {
+            s.id.clone()
+        };
+        rows.push(GanttRow {
+            label: format!("{name} ({})", sc.teams[s.team].name),
+            bars,
+            ticks: retries[i].clone(),
+            emphasis: o.critical[i],
+        });
+    }
+    let mut legend: Vec<(String, SpanKind)> = vec![("detection, paging".into(), SpanKind::Phase)];
+    legend.extend(
+        sc.teams
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| teams_seen[*i])
+            .map(|(i, t)| (format!("team {}", t.name), SpanKind::Work(i))),
+    );
+    if any_wait {
+        legend.push(("waiting for the team".into(), SpanKind::Wait));
+    }
+    let mut subtitle = vec![format!(
+        "trial {}: recovery {} min, the nearest to the median ({} min) among the first {} trials",
+        r.trial,
+        num(o.recovery),
+        num(r.target),
+        r.searched
+    )];
+    if retries.iter().any(|v| !v.is_empty()) {
+        subtitle.push("a black tick across a bar marks a failed attempt that was started again".into());
+    }
+    Gantt {
+        name: "timeline".into(),
+        title: "Timeline of a representative trial".into(),
+        subtitle,
+        x_label: "minutes after the fault".into(),
+        rows,
+        markers,
+        legend,
+        emphasis_legend: Some("critical path".into()),
+    }
+}
