@@ -14,6 +14,9 @@ use drillsim::report::{self, json::Timing};
 /// Default number of trials when neither the file nor the command line sets one.
 const DEFAULT_TRIALS: u64 = 100_000;
 
+/// Most worker threads (each is an OS thread; beyond this is a typo).
+const MAX_THREADS: usize = 1024;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario file (.toml).
@@ -41,8 +44,8 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     if trials == 0 || trials > MAX_TRIALS {
         bail!(UsageError(format!("--trials {trials} is out of range: use 1 to {MAX_TRIALS}")));
     }
-    if a.threads == Some(0) {
-        bail!(UsageError("--threads 0: use at least 1 thread".into()));
+    if let Some(j) = a.threads.filter(|j| !(1..=MAX_THREADS).contains(j)) {
+        bail!(UsageError(format!("--threads {j} is out of range: use 1 to {MAX_THREADS}")));
     }
     let seed = a.seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let opt = RunOptions {
