@@ -5,3 +5,4 @@ mod common;
 mod engine;
 mod invalid;
 mod no_panic;
+mod readme;
