@@ -1,7 +1,8 @@
 //! ref20 throughput: trials per second on one thread and on all cores.
 //!
-//! Compare with the hand-coded floor (see README, "Speed"): the ratio on the same machine
-//! in the same session is what we track, not absolute times.
+//! Compare with the hand-coded floor with `benches/compare_limit.sh` (see benches/README.md
+//! and README, "Speed"): the ratio on the same machine in the same session is what we track,
+//! not absolute times.
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -19,6 +19,9 @@ use drillsim::sensitivity;
 /// Default number of trials when neither the file nor the command line sets one.
 const DEFAULT_TRIALS: u64 = 100_000;
 
+/// Most worker threads (each is an OS thread; beyond this is a typo).
+const MAX_THREADS: usize = 1024;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario file (.toml).
@@ -57,8 +60,8 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     if trials == 0 || trials > MAX_TRIALS {
         bail!(UsageError(format!("--trials {trials} is out of range: use 1 to {MAX_TRIALS}")));
     }
-    if a.threads == Some(0) {
-        bail!(UsageError("--threads 0: use at least 1 thread".into()));
+    if let Some(j) = a.threads.filter(|j| !(1..=MAX_THREADS).contains(j)) {
+        bail!(UsageError(format!("--threads {j} is out of range: use 1 to {MAX_THREADS}")));
     }
     if a.sensitivity_trials > MAX_TRIALS {
         bail!(UsageError(format!(

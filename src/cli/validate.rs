@@ -1,5 +1,6 @@
 //! `drillsim validate`: check files without running them.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,9 +17,16 @@ pub struct Args {
 
 pub fn exec(a: Args) -> Result<ExitCode> {
     let mut bad = 0;
+    let mut out = std::io::stdout().lock();
     for f in &a.files {
         match load(f) {
-            Ok(sc) => println!("{}: ok ({} teams, {} steps)", f.display(), sc.teams.len(), sc.steps.len()),
+            Ok(sc) => writeln!(
+                out,
+                "{}: ok ({}, {})",
+                f.display(),
+                count(sc.teams.len(), "team"),
+                count(sc.steps.len(), "step")
+            )?,
             Err(e) => {
                 eprintln!("error: {e}");
                 bad += 1;
@@ -26,4 +34,8 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         }
     }
     Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }

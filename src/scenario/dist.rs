@@ -251,8 +251,8 @@ impl Table<'_> {
         if x > y {
             return Err(self.at(
                 b,
-                format!("{a} ({x} min) is greater than {b} ({y} min)"),
-                Some(format!("{a} <= {b} must hold")),
+                format!("`{a}` ({x} minutes) is greater than `{b}` ({y} minutes)"),
+                Some(format!("`{a}` must be at most `{b}`")),
             ));
         }
         Ok(())

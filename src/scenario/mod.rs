@@ -77,7 +77,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     };
     let raw = parse(&src)?;
     let mut parts = Vec::new();
-    let mut stack = vec![canonical(path)];
+    let mut stack = vec![(canonical(path), tidy(path))];
     includes(&src, &raw, &mut parts, &mut stack)?;
     parts.push(Part { src, raw });
     validate::check(path, &parts)
@@ -91,11 +91,12 @@ fn canonical(path: &Path) -> PathBuf {
 fn read_tree(
     path: &Path,
     parts: &mut Vec<Part>,
-    stack: &mut Vec<PathBuf>,
+    stack: &mut Vec<(PathBuf, PathBuf)>,
     from: Option<(&Source, Range<usize>)>,
 ) -> Result<(), ScenarioError> {
+    // A file that cannot be read is reported where it is included, or as itself.
     let at = |message: String, help: Option<String>| match &from {
-        Some((src, span)) => src.error(span.clone(), message, help),
+        Some((src, span)) => src.error(span.clone(), format!("included file {}: {message}", tidy(path).display()), help),
         None => ScenarioError {
             path: path.to_path_buf(),
             position: None,
@@ -104,32 +105,48 @@ fn read_tree(
         },
     };
     let key = canonical(path);
-    if stack.contains(&key) {
-        return Err(at(
-            format!("{} includes itself (through a chain of includes)", path.display()),
-            Some("remove one include of the cycle".into()),
-        ));
+    if let Some(from_here) = stack.iter().position(|(k, _)| *k == key) {
+        // Name the files of the cycle, from the one included again back to it.
+        let chain: Vec<String> = stack[from_here..]
+            .iter()
+            .map(|(_, shown)| shown.display().to_string())
+            .chain(std::iter::once(tidy(path).display().to_string()))
+            .collect();
+        let message = format!("include cycle: {}", chain.join(", which includes "));
+        let help = Some("remove one `include` of the cycle".to_string());
+        return Err(match &from {
+            Some((src, span)) => src.error(span.clone(), message, help),
+            None => ScenarioError {
+                path: path.to_path_buf(),
+                position: None,
+                message,
+                help,
+            },
+        });
     }
     if stack.len() > MAX_INCLUDE_DEPTH {
-        return Err(at(format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"), None));
+        return Err(at(
+            format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+            Some("include the parts from the exercise file directly".into()),
+        ));
     }
     if parts.iter().any(|p| canonical(&p.src.path) == key) {
         return Ok(()); // included twice through different files: its sections count once
     }
-    let text = read_text(path).map_err(|m| at(m, None))?;
+    let text = read_text(path).map_err(|(m, h)| at(m, h.or_else(|| from.as_ref().map(|_| INCLUDE_HELP.to_string()))))?;
     let src = Source {
         path: path.to_path_buf(),
         text,
     };
     let raw = parse(&src)?;
-    stack.push(key);
+    stack.push((key, tidy(path)));
     includes(&src, &raw, parts, stack)?;
     stack.pop();
     parts.push(Part { src, raw });
     Ok(())
 }
 
-fn includes(src: &Source, raw: &RawFile, parts: &mut Vec<Part>, stack: &mut Vec<PathBuf>) -> Result<(), ScenarioError> {
+fn includes(src: &Source, raw: &RawFile, parts: &mut Vec<Part>, stack: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), ScenarioError> {
     for inc in raw.include.iter().flatten() {
         let dir = src.path.parent().unwrap_or(Path::new(""));
         let p = dir.join(inc.get_ref());
@@ -138,35 +155,77 @@ fn includes(src: &Source, raw: &RawFile, parts: &mut Vec<Part>, stack: &mut Vec<
     Ok(())
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+const INCLUDE_HELP: &str = "paths in `include` are relative to the folder of the file that includes them";
+
+/// The file's text, or what is wrong with it (without its path, which the caller shows) and
+/// what to do.
+fn read_text(path: &Path) -> Result<String, (String, Option<String>)> {
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ("no such file".to_string(), None),
+        _ => (format!("cannot read it: {e}"), None),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        return Err(format!("{} is a folder; give a scenario file (.toml)", path.display()));
+        return Err(("this is a folder, not a file".into(), Some("give a scenario file (.toml)".into())));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is {} bytes; a scenario file is at most {MAX_FILE_BYTES} bytes",
-            path.display(),
-            meta.len()
+        return Err((
+            format!(
+                "the file is {} bytes; a scenario file is at most {MAX_FILE_BYTES} bytes (16 MiB)",
+                meta.len()
+            ),
+            Some("a scenario is a TOML text file of a few kilobytes; is this the right file?".into()),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(io)?;
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not a text file (invalid UTF-8 at byte {}); a scenario is a TOML text file",
-            path.display(),
-            e.utf8_error().valid_up_to()
+        (
+            format!("not a text file (invalid UTF-8 at byte {})", e.utf8_error().valid_up_to()),
+            Some("a scenario is a TOML text file, saved as UTF-8".into()),
         )
     })
 }
 
+/// `path` with `.` and `folder/..` removed, for messages (`parts/../main.toml` reads as
+/// `main.toml`). Files are still opened by the path as given.
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
 fn parse(src: &Source) -> Result<RawFile, ScenarioError> {
     toml::from_str::<RawFile>(&src.text).map_err(|e| {
-        let message = e.message().trim().to_string();
+        let mut message = e.message().trim().to_string();
+        // serde names Rust types; say what to write instead.
+        for (rust, plain) in [
+            ("expected i64", "expected a whole number"),
+            ("expected f64", "expected a number"),
+            ("expected a sequence", "expected a list such as [\"a\", \"b\"]"),
+        ] {
+            message = message.replace(rust, plain);
+        }
         let help = if message.starts_with("unknown field") {
             Some("check the spelling; the README lists every field".to_string())
         } else if message.starts_with("missing field") {
             Some("add the field; the README shows an example of every section".to_string())
+        } else if message == "duplicate key" {
+            let key = e.span().and_then(|s| src.text.get(s)).unwrap_or("").trim();
+            if !key.is_empty() {
+                message = format!("duplicate key `{key}`");
+            }
+            Some("a key or table is given once; remove or rename one of them".to_string())
+        } else if !message.starts_with("invalid type") && !message.starts_with("invalid value") && !message.contains("given twice") {
+            Some("this is not valid TOML: check quotes, brackets and `key = value` on this line".to_string())
         } else {
             None
         };

@@ -321,9 +321,21 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
             .chain(std::iter::once(&cycle[0]))
             .map(|&i| steps[i].id.as_str())
             .collect();
+        // Point at the `after` entry that closes the cycle (the first step waits for the last).
+        let closing = &steps[cycle[cycle.len() - 1]].id;
+        let span = s
+            .get_ref()
+            .after
+            .iter()
+            .flatten()
+            .find(|a| a.get_ref() == closing)
+            .map(|a| a.span());
         return Err(src.error(
-            s.get_ref().id.span(),
-            format!("the plan's steps wait for each other in a cycle: {}", names.join(" -> ")),
+            span.unwrap_or_else(|| s.get_ref().id.span()),
+            format!(
+                "the plan's steps wait for each other in a cycle: {} (each waits for the one before it)",
+                names.join(" -> ")
+            ),
             Some("remove one of these `after` entries so that the plan can finish".into()),
         ));
     }

@@ -35,3 +35,11 @@ timeout = "15m"
 "#
     )
 }
+
+/// The `drillsim` binary, run from the repository root (so relative paths read as in the
+/// README).
+pub fn drillsim() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_drillsim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}

@@ -1,8 +1,12 @@
 //! All integration tests, in one binary so the suite builds and runs fast.
 
 mod check;
+mod cli;
 mod common;
 mod compare;
 mod engine;
+mod invalid;
+mod no_panic;
+mod readme;
 mod reports;
 mod topology;

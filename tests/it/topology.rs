@@ -369,31 +369,3 @@ fn every_shipped_scenario_validates_and_runs() {
     }
     assert!(found >= 6, "found {found} exercises");
 }
-
-#[test]
-fn bad_topology_input_gets_a_clear_error_with_its_place() {
-    let cases = [
-        (
-            "topology-unknown-component",
-            ":28:10: unknown component \"dbx\"\n  help: known components: db, feed",
-        ),
-        (
-            "topology-cycle",
-            ":23:13: components depend on each other in a cycle: app -> db -> cache -> app",
-        ),
-        (
-            "topology-no-power",
-            ":23:13: component \"web\" has no path to power: it sits on no power feed",
-        ),
-        (
-            "topology-fault-target",
-            ":30:10: unknown component \"webb\"\n  help: did you mean \"web\"?",
-        ),
-    ];
-    for (name, want) in cases {
-        let path = repo(&format!("scenarios/invalid/{name}.toml"));
-        let err = drillsim::scenario::load(&path).unwrap_err().to_string();
-        assert!(err.starts_with(&path.display().to_string()), "{err}");
-        assert!(err.contains(want), "{name}: {err}");
-    }
-}

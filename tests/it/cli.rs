@@ -1,0 +1,294 @@
+//! The `drillsim` command as a user and a CI job see it: the summary, the JSON keys, the
+//! determinism of the JSON at any thread count, seed precedence, traces, validate, exit codes
+//! and closed pipes.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::common::{drillsim, repo};
+use drillsim::batch::summarize_range;
+
+/// Run `drillsim` with `args`; expect exit code 0; return stdout.
+fn ok(args: &[&str]) -> String {
+    let out = drillsim().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "drillsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The JSON summary of `run` with `args` (printed to stdout with `--json -`).
+fn json(args: &[&str]) -> (String, Value) {
+    let mut all = vec!["run", "-q", "--json", "-"];
+    all.extend_from_slice(args);
+    let text = ok(&all);
+    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not JSON only ({e}):\n{text}"));
+    (text, v)
+}
+
+/// The JSON text without its `timing` object (the only part that depends on the machine).
+fn without_timing(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line == "  \"timing\": {" {
+            skipping = true;
+        } else if skipping {
+            skipping = !(line == "  }," || line == "  }");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(!skipping && out.len() < text.len(), "no timing object found");
+    out
+}
+
+const MEASURES: [&str; 4] = ["recovery_minutes", "detect_minutes", "ack_minutes", "close_minutes"];
+const STATS: [&str; 7] = ["mean", "p50", "p90", "p95", "p99", "min", "max"];
+
+#[test]
+fn run_prints_the_summary() {
+    let out = ok(&["run", "scenarios/ref20.toml", "-q", "--trials", "20000", "--seed", "42"]);
+    assert!(out.starts_with("drillsim "), "{out}");
+    assert!(out.contains("  trials 20000   seed 42\n"), "{out}");
+    let header = out.lines().find(|l| l.trim_start().starts_with("minutes")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["minutes", "mean", "p50", "p90", "p95", "p99", "min", "max"]
+    );
+    for row in ["recovery time", "time to detect", "time to acknowledge", "time to close"] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(row))
+            .unwrap_or_else(|| panic!("no {row} row:\n{out}"));
+        let numbers: Vec<f64> = line[row.len() + 2..].split_whitespace().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(numbers.len(), 7, "{line}");
+    }
+    assert!(out.contains("steps most often on the critical path:"));
+    assert!(out.contains("team utilization"));
+    assert!(out.contains(" trials/s\n"));
+}
+
+#[test]
+fn json_file_has_the_documented_keys_and_the_library_s_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reports/ref20.json");
+    let stdout = ok(&[
+        "run",
+        "scenarios/ref20.toml",
+        "-q",
+        "-n",
+        "20000",
+        "-s",
+        "42",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    // With a file, the terminal summary still goes to stdout.
+    assert!(stdout.contains("recovery time"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["scenario"], "ref20");
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["trials"], 20000);
+    for m in MEASURES {
+        for s in STATS {
+            assert!(v[m][s].is_f64(), "{m}.{s}");
+        }
+        assert!(v[m]["min"].as_f64() <= v[m]["p50"].as_f64() && v[m]["p50"].as_f64() <= v[m]["max"].as_f64());
+    }
+    for i in 0..20 {
+        let c = v["steps"][format!("s{i}")]["criticality"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+    }
+    // Every trial ends with s19, the plan's sink.
+    assert_eq!(v["steps"]["s19"]["criticality"], 1.0);
+    for t in ["t0", "t1", "t2", "t3"] {
+        let u = v["teams"][t]["utilization"].as_f64().unwrap();
+        assert!(u > 0.0 && u <= 1.0, "{t}: {u}");
+    }
+    for k in ["elapsed_seconds", "threads", "trials_per_second"] {
+        assert!(v["timing"][k].is_number(), "timing.{k}");
+    }
+    // The numbers are the library's, exactly (JSON floats round-trip).
+    let sc = drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap();
+    let sum = summarize_range(&sc, 42, 0..20000, None);
+    assert_eq!(v["recovery_minutes"]["mean"].as_f64().unwrap(), sum.recovery.mean());
+    assert_eq!(v["recovery_minutes"]["p95"].as_f64().unwrap(), sum.recovery.quantile(0.95));
+    assert_eq!(v["teams"]["t1"]["utilization"].as_f64().unwrap(), sum.utilization(1));
+    // Written whole: no temporary file is left next to it.
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["ref20.json"]);
+}
+
+#[test]
+fn json_dash_writes_json_only_to_stdout() {
+    let out = drillsim()
+        .args(["run", "scenarios/ref20.toml", "-q", "-n", "5000", "--json", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with('{') && text.ends_with("}\n"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["trials"], 5000);
+    assert!(!std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("-").exists());
+}
+
+#[test]
+fn json_outside_timing_is_byte_identical_at_one_and_two_threads() {
+    // 50,000 trials are 25 chunks, so two threads really split the work.
+    let (one, v1) = json(&["scenarios/ref20.toml", "-n", "50000", "-s", "3", "-j", "1"]);
+    let (two, v2) = json(&["scenarios/ref20.toml", "-n", "50000", "-s", "3", "-j", "2"]);
+    assert_eq!(
+        (v1["timing"]["threads"].as_u64(), v2["timing"]["threads"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(without_timing(&one), without_timing(&two));
+    let (other, _) = json(&["scenarios/ref20.toml", "-n", "50000", "-s", "4", "-j", "2"]);
+    assert_ne!(without_timing(&one), without_timing(&other), "another seed gives other numbers");
+}
+
+#[test]
+fn the_seed_comes_from_the_command_line_then_the_file_then_1() {
+    // ref20.toml sets seed = 42 and trials = 100000.
+    let (_, v) = json(&["scenarios/ref20.toml"]);
+    assert_eq!((v["seed"].as_u64(), v["trials"].as_u64()), (Some(42), Some(100_000)));
+    let (_, v) = json(&["scenarios/ref20.toml", "--seed", "7", "--trials", "10"]);
+    assert_eq!((v["seed"].as_u64(), v["trials"].as_u64()), (Some(7), Some(10)));
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.toml");
+    let text = format!(
+        "{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"30m\"\n",
+        crate::common::head("10m", "5m", 1)
+    );
+    std::fs::write(&bare, text).unwrap();
+    let (_, v) = json(&[bare.to_str().unwrap(), "-n", "10"]);
+    assert_eq!(v["seed"], 1);
+    assert_eq!(v["scenario"], "bare", "a file without [exercise] name is named by its stem");
+}
+
+/// The recovery time a trace prints, as written (two decimals).
+fn traced_recovery(trace: &str) -> &str {
+    let line = trace.lines().find(|l| l.starts_with("recovery time")).unwrap();
+    line["recovery time".len()..].trim().trim_end_matches(" min")
+}
+
+#[test]
+fn trace_prints_a_timeline_that_agrees_with_the_batch() {
+    let sc = drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap();
+    for k in [0u64, 17, 4095] {
+        let out = ok(&["trace", "scenarios/ref20.toml", "--seed", "42", "--trial", &k.to_string()]);
+        assert!(out.starts_with(&format!("ref20 - seed 42, trial {k}\n")), "{out}");
+        for what in [
+            "fault injected",
+            "alert: ",
+            "page primary on-call (team t0, level 1)",
+            "step s0 starts",
+            "step s0 done",
+            "step s19 done",
+            "recovered",
+        ] {
+            assert!(out.contains(what), "trial {k}: no {what:?} in\n{out}");
+        }
+        assert!(out.contains(" acknowledges (team t0)") || out.contains("last resort"), "{out}");
+        // Every one of the 20 steps starts and finishes once.
+        for i in 0..20 {
+            assert_eq!(out.matches(&format!("step s{i} starts")).count(), 1);
+            assert_eq!(out.matches(&format!("step s{i} done")).count(), 1);
+        }
+        // The timeline is in time order.
+        let times: Vec<u64> = out
+            .lines()
+            .skip(2)
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                let clock = l.split_whitespace().next().unwrap();
+                clock.split(':').fold(0, |acc, x| acc * 60 + x.parse::<u64>().unwrap())
+            })
+            .collect();
+        assert!(times.len() > 40 && times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        // Its recovery time is what a one-trial batch over k..k+1 counts.
+        let single = summarize_range(&sc, 42, k..k + 1, None);
+        assert_eq!(traced_recovery(&out), format!("{:.2}", single.recovery.max()), "trial {k}");
+    }
+    // And trial 0 is what `run --trials 1` counts.
+    let (_, v) = json(&["scenarios/ref20.toml", "-n", "1", "-s", "42"]);
+    let trace0 = ok(&["trace", "scenarios/ref20.toml", "-s", "42", "-k", "0"]);
+    assert_eq!(
+        traced_recovery(&trace0),
+        format!("{:.2}", v["recovery_minutes"]["max"].as_f64().unwrap())
+    );
+}
+
+#[test]
+fn trace_defaults_to_the_file_s_seed_and_trial_0() {
+    let a = ok(&["trace", "scenarios/ref20.toml"]);
+    let b = ok(&["trace", "scenarios/ref20.toml", "--seed", "42", "--trial", "0"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn validate_says_ok_for_a_good_file() {
+    assert_eq!(
+        ok(&["validate", "scenarios/ref20.toml"]),
+        "scenarios/ref20.toml: ok (4 teams, 20 steps)\n"
+    );
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    assert!(ok(&["--help"]).contains("validate"));
+    assert!(ok(&["run", "--help"]).contains("--json"));
+    assert!(ok(&["--version"]).starts_with("drillsim "));
+}
+
+/// Run `drillsim args` with a stdout whose reading end is already closed (so every write
+/// to it fails with a broken pipe); return (exit code, stderr).
+fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drillsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    for args in [
+        &["run", "scenarios/ref20.toml", "-q", "-n", "20000"][..],
+        &["run", "scenarios/ref20.toml", "-q", "-n", "20000", "--json", "-"],
+        &["trace", "scenarios/ref20.toml"],
+        &["validate", "scenarios/ref20.toml"],
+    ] {
+        let (code, err) = with_stdout_closed(args);
+        assert_eq!((code, err.as_str()), (Some(0), ""), "{args:?}");
+    }
+    // The shell's way: `drillsim run ... | head -1`, with the pipeline's status checked.
+    let out = std::process::Command::new("bash")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' run scenarios/ref20.toml -q -n 20000 | head -1",
+            env!("CARGO_BIN_EXE_drillsim")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("drillsim "));
+    assert!(out.stderr.is_empty());
+}

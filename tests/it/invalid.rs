@@ -1,0 +1,305 @@
+//! Bad input: one file per kind of mistake under `scenarios/invalid/`, each with its message
+//! pinned (file, line, column, help) and exit code 2 from both `validate` and `run`.
+
+use std::path::Path;
+
+use crate::common::{drillsim, repo};
+
+/// Every file of `scenarios/invalid/` and the message it must get (after `error: `).
+const CASES: &[(&str, &str)] = &[
+    (
+        "capacity_zero.toml",
+        r#"scenarios/invalid/capacity_zero.toml:7:12: team "ops" has capacity 0
+  help: capacity is how many steps the team works on at once: 1 to 100000"#,
+    ),
+    (
+        "cycle.toml",
+        r#"scenarios/invalid/cycle.toml:32:10: the plan's steps wait for each other in a cycle: fix -> verify -> isolate -> fix (each waits for the one before it)
+  help: remove one of these `after` entries so that the plan can finish"#,
+    ),
+    (
+        "duplicate_step.toml",
+        r#"scenarios/invalid/duplicate_step.toml:24:6: step id "triage" is used twice
+  help: it is also used at scenarios/invalid/duplicate_step.toml:19:6; step ids must be unique"#,
+    ),
+    (
+        "duplicate_team.toml",
+        r#"scenarios/invalid/duplicate_team.toml:8:8: team "ops" is defined twice
+  help: it is also defined at scenarios/invalid/parts/ops_team.toml:3:8; keep one"#,
+    ),
+    (
+        "empty_plan.toml",
+        r#"scenarios/invalid/empty_plan.toml: the plan is empty: there are no [[step]] entries
+  help: add at least one [[step]] with id, team and duration"#,
+    ),
+    (
+        "include_cycle.toml",
+        r#"scenarios/invalid/parts/cycle_a.toml:2:12: include cycle: scenarios/invalid/include_cycle.toml, which includes scenarios/invalid/parts/cycle_a.toml, which includes scenarios/invalid/include_cycle.toml
+  help: remove one `include` of the cycle"#,
+    ),
+    (
+        "infinite.toml",
+        r#"scenarios/invalid/infinite.toml:21:58: `sigma` must be a finite number, not inf"#,
+    ),
+    (
+        "missing_detection.toml",
+        r#"scenarios/invalid/missing_detection.toml: missing [detection]: how the fault is noticed and which team is paged
+  help: add [detection] with delay = "10m" and page = "<team>""#,
+    ),
+    (
+        "missing_field.toml",
+        r#"scenarios/invalid/missing_field.toml:18:1: missing field `duration`
+  help: add the field; the README shows an example of every section"#,
+    ),
+    (
+        "missing_include.toml",
+        r#"scenarios/invalid/missing_include.toml:2:12: included file scenarios/invalid/parts/no_such_file.toml: no such file
+  help: paths in `include` are relative to the folder of the file that includes them"#,
+    ),
+    (
+        "nan.toml",
+        r#"scenarios/invalid/nan.toml:14:7: `ack` = NaN is not a probability
+  help: a probability is between 0 and 1, e.g. 0.8"#,
+    ),
+    (
+        "negative_duration.toml",
+        r#"scenarios/invalid/negative_duration.toml:21:12: duration "-20m" is negative: durations must be 0 or more"#,
+    ),
+    (
+        "no_unit.toml",
+        r#"scenarios/invalid/no_unit.toml:21:12: duration 20 has no unit
+  help: write it as a string with a unit, e.g. "20m" (units: s, m, h, d)"#,
+    ),
+    (
+        "probability.toml",
+        r#"scenarios/invalid/probability.toml:14:7: `ack` = 1.5 is not a probability
+  help: a probability is between 0 and 1, e.g. 0.8"#,
+    ),
+    (
+        "syntax.toml",
+        r#"scenarios/invalid/syntax.toml:24:10: invalid basic string, expected `"`
+  help: this is not valid TOML: check quotes, brackets and `key = value` on this line"#,
+    ),
+    (
+        "topology_cycle.toml",
+        r#"scenarios/invalid/topology_cycle.toml:23:13: components depend on each other in a cycle: app -> db -> cache -> app
+  help: remove one of these `needs` (or `replicas`, `power`, `standby`) so that the topology is a hierarchy"#,
+    ),
+    (
+        "topology_fault_target.toml",
+        r#"scenarios/invalid/topology_fault_target.toml:30:10: unknown component "webb"
+  help: did you mean "web"?"#,
+    ),
+    (
+        "topology_no_power.toml",
+        r#"scenarios/invalid/topology_no_power.toml:23:13: component "web" has no path to power: it sits on no power feed
+  help: add power = "<feed>" naming a component of kind "power_feed" (only a group of replicas may omit it)"#,
+    ),
+    (
+        "topology_unknown_component.toml",
+        r#"scenarios/invalid/topology_unknown_component.toml:28:10: unknown component "dbx"
+  help: known components: db, feed"#,
+    ),
+    (
+        "trials_huge.toml",
+        r#"scenarios/invalid/trials_huge.toml:4:10: trials = 99999999999 is out of range
+  help: use 1 to 1000000000 trials (100000 is a good default)"#,
+    ),
+    (
+        "trials_zero.toml",
+        r#"scenarios/invalid/trials_zero.toml:4:10: trials = 0 is out of range
+  help: use 1 to 1000000000 trials (100000 is a good default)"#,
+    ),
+    (
+        "triangular_min_max.toml",
+        r#"scenarios/invalid/triangular_min_max.toml:27:67: `min` (180 minutes) is greater than `max` (120 minutes)
+  help: `min` must be at most `max`"#,
+    ),
+    (
+        "unknown_field.toml",
+        r#"scenarios/invalid/unknown_field.toml:8:1: unknown field `capacty`, expected `capacity` or `escalation`
+  help: check the spelling; the README lists every field"#,
+    ),
+    (
+        "unknown_step.toml",
+        r#"scenarios/invalid/unknown_step.toml:26:10: unknown step "triag"
+  help: did you mean "triage"?"#,
+    ),
+    (
+        "unknown_team.toml",
+        r#"scenarios/invalid/unknown_team.toml:25:8: unknown team "opz"
+  help: did you mean "ops"?"#,
+    ),
+    (
+        "unknown_unit.toml",
+        r#"scenarios/invalid/unknown_unit.toml:21:12: unknown unit "w" in "2w": use s, m, h or d"#,
+    ),
+];
+
+#[test]
+fn every_invalid_file_has_a_pinned_message() {
+    let mut files: Vec<String> = std::fs::read_dir(repo("scenarios/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let pinned: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    assert_eq!(files, pinned, "add the new file's message to CASES");
+}
+
+#[test]
+fn validate_reports_each_mistake_once_with_its_place_and_exit_code_2() {
+    for (file, message) in CASES {
+        let out = drillsim()
+            .args(["validate", &format!("scenarios/invalid/{file}")])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, format!("error: {message}\n"), "{file}");
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(out.stdout.is_empty(), "{file}");
+    }
+}
+
+#[test]
+fn run_reports_the_same_message_with_exit_code_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    for (file, message) in CASES {
+        let out = drillsim()
+            .args(["run", "-q", "--json"])
+            .arg(&json)
+            .arg(format!("scenarios/invalid/{file}"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, format!("error: {message}\n"), "{file}");
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(out.stdout.is_empty(), "{file}");
+        assert!(!json.exists(), "{file}: no report is left behind");
+    }
+}
+
+#[test]
+fn the_library_gives_the_same_message() {
+    // The CLI adds only "error: "; tools that use the library see the same text. (Cargo runs
+    // tests from the package root, so relative paths read as in the messages above.)
+    for (file, message) in CASES {
+        let e = drillsim::scenario::load(Path::new(&format!("scenarios/invalid/{file}"))).unwrap_err();
+        assert_eq!(e.to_string(), *message, "{file}");
+    }
+}
+
+#[test]
+fn trials_out_of_range_on_the_command_line_is_a_usage_error() {
+    for (n, message) in [
+        ("0", "error: --trials 0 is out of range: use 1 to 1000000000\n"),
+        ("99999999999", "error: --trials 99999999999 is out of range: use 1 to 1000000000\n"),
+    ] {
+        let out = drillsim().args(["run", "scenarios/ref20.toml", "--trials", n]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--trials {n}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+        assert!(out.stdout.is_empty());
+    }
+    // Not a number at all: clap's message, same exit code.
+    let out = drillsim().args(["run", "scenarios/ref20.toml", "--trials", "-5"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = drillsim()
+        .args(["run", "scenarios/ref20.toml", "--trials", "many"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'many' for '--trials <TRIALS>'"));
+}
+
+#[test]
+fn threads_out_of_range_is_a_usage_error() {
+    for j in ["0", "100000"] {
+        let out = drillsim()
+            .args(["run", "scenarios/ref20.toml", "-n", "10", "-j", j])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "-j {j}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with(&format!("error: --threads {j}")));
+    }
+}
+
+#[test]
+fn unknown_flags_and_commands_are_usage_errors() {
+    for args in [
+        &["run", "scenarios/ref20.toml", "--bogus"][..],
+        &["validate", "--bogus", "scenarios/ref20.toml"],
+        &["trace", "scenarios/ref20.toml", "--trail", "3"],
+        &["simulate", "scenarios/ref20.toml"],
+        &["run"],
+        &[],
+    ] {
+        let out = drillsim().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_nonexistent_path_a_folder_a_binary_and_a_huge_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("image.toml");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00]).unwrap();
+    let huge = dir.path().join("huge.toml");
+    // 17 MB, sparse: created in an instant, refused before it is read.
+    std::fs::File::create(&huge).unwrap().set_len(17_000_000).unwrap();
+    let missing = dir.path().join("missing.toml");
+    let cases = [
+        (missing.clone(), format!("error: {}: no such file\n", missing.display())),
+        (
+            dir.path().to_path_buf(),
+            format!(
+                "error: {}: this is a folder, not a file\n  help: give a scenario file (.toml)\n",
+                dir.path().display()
+            ),
+        ),
+        (
+            binary.clone(),
+            format!(
+                "error: {}: not a text file (invalid UTF-8 at byte 0)\n  help: a scenario is a TOML text file, saved as UTF-8\n",
+                binary.display()
+            ),
+        ),
+        (
+            huge.clone(),
+            format!(
+                "error: {}: the file is 17000000 bytes; a scenario file is at most 16777216 bytes (16 MiB)\n  help: a scenario is a TOML text file of a few kilobytes; is this the right file?\n",
+                huge.display()
+            ),
+        ),
+    ];
+    for (path, message) in &cases {
+        for cmd in ["validate", "run", "trace"] {
+            let out = drillsim().arg(cmd).arg(path).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{cmd} {}", path.display());
+            assert_eq!(String::from_utf8_lossy(&out.stderr), *message, "{cmd}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+#[test]
+fn validate_checks_every_file_and_fails_if_any_is_bad() {
+    let out = drillsim()
+        .args([
+            "validate",
+            "scenarios/ref20.toml",
+            "scenarios/invalid/cycle.toml",
+            "scenarios/ref20.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "scenarios/ref20.toml: ok (4 teams, 20 steps)\nscenarios/ref20.toml: ok (4 teams, 20 steps)\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: scenarios/invalid/cycle.toml:32:10: "));
+}
