@@ -99,7 +99,7 @@ impl super::Draw for GanttDraw<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let spec = self.0;
         let body = frame(root, &spec.title, &spec.subtitle)?;
-        let (body, legend) = body.split_vertically(body.dim_in_pixel().1 - 40);
+        let (body, legend) = body.split_vertically(body.dim_in_pixel().1 - 56);
         let n = spec.rows.len().max(1);
         let end = spec
             .rows
@@ -162,17 +162,28 @@ impl super::Draw for GanttDraw<'_> {
         row_labels(root, &chart, 0.0, &labels)?;
         // Legend: a swatch per entry, in one line under the axis.
         use plotters::style::text_anchor::{HPos, Pos, VPos};
-        let mut x = label_w.clamp(60, 360) as i32;
-        let y = 16;
+        // Entries left to right, wrapping to a second row rather than running off the image.
+        let width = legend.dim_in_pixel().0 as i32;
+        let (mut x, mut y) = (10, 14);
+        let mut place = |w: i32| {
+            if x + w > width - 10 && x > 10 {
+                x = 10;
+                y += 24;
+            }
+            let at = (x, y);
+            x += w;
+            at
+        };
         for (name, kind) in &spec.legend {
+            let (x, y) = place(28 + text_width(name, 14.0) as i32 + 22);
             let h = (half_height(*kind) * 20.0) as i32 + 1;
             legend.draw(&Rectangle::new([(x, y - h), (x + 22, y + h)], fill(*kind)))?;
             legend.draw(&Rectangle::new([(x, y - h), (x + 22, y + h)], edge))?;
             let font = style::label().pos(Pos::new(HPos::Left, VPos::Center));
             legend.draw(&Text::new(name.clone(), (x + 28, y), font))?;
-            x += 28 + text_width(name, 14.0) as i32 + 22;
         }
         if let Some(name) = &spec.emphasis_legend {
+            let (x, y) = place(28 + text_width(name, 14.0) as i32 + 22);
             legend.draw(&Rectangle::new([(x, y - 7), (x + 22, y + 7)], WHITE.filled()))?;
             legend.draw(&PathElement::new(
                 vec![(x, y - 7), (x + 22, y - 7), (x + 22, y + 7), (x, y + 7), (x, y - 7)],

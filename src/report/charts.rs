@@ -282,8 +282,17 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
                 label: format!("recovered {}", num(*t)),
                 kind: MarkerKind::Event,
             }),
-            // Topology events (a service down or up, power restored, an attacker contained)
-            // become markers here as the engine gains them.
+            // What changed the world: faults, and business services coming back.
+            Event::Fault { fault: Some(f) } => markers.push(Marker {
+                at: *t,
+                label: format!("fault {}", sc.topology.faults[*f].id),
+                kind: MarkerKind::Event,
+            }),
+            Event::Service { service, up: true } => markers.push(Marker {
+                at: *t,
+                label: format!("{} up", sc.services[*service].name),
+                kind: MarkerKind::Event,
+            }),
             _ => {}
         }
     }
@@ -311,7 +320,8 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
             emphasis: false,
         },
     ];
-    let mut ran: Vec<usize> = (0..sc.steps.len()).filter(|&i| o.start[i].is_finite()).collect();
+    // Steps that ran (skipped steps took no time and would be empty rows).
+    let mut ran: Vec<usize> = (0..sc.steps.len()).filter(|&i| o.attempts[i] > 0).collect();
     ran.sort_by(|&a, &b| o.start[a].total_cmp(&o.start[b]).then(a.cmp(&b)));
     let mut teams_seen = vec![false; sc.teams.len()];
     let mut any_wait = false;
@@ -332,14 +342,8 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
             to: o.finish[i],
             kind: SpanKind::Work(s.team),
         });
-        let name = if s.title != s.id {
-            let t: String = s.title.chars().take(28).collect();
-            format!("{}: {t}", s.id)
-        } else {
-            s.id.clone()
-        };
         rows.push(GanttRow {
-            label: format!("{name} ({})", sc.teams[s.team].name),
+            label: format!("{} ({})", s.id, sc.teams[s.team].name),
             bars,
             ticks: retries[i].clone(),
             emphasis: o.critical[i],
