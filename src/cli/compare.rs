@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use super::{DEFAULT_SEED, UsageError, load};
 use drillsim::check::exercise_files;
 use drillsim::compare::report::{self, Entry, Overall, Report};
-use drillsim::compare::svg::{Curve, write_cdf_overlay};
 use drillsim::compare::{self, CompareOptions};
 use drillsim::error::ScenarioError;
+use drillsim::plot::{CdfChart, Targets, cdf_overlay};
 use drillsim::report::write_atomic;
 use drillsim::scenario::duration::parse_minutes;
 
@@ -188,7 +188,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         opt.tolerance_minutes = tolerance;
         opt.tolerance_percent = a.tolerance_pct;
         let comparison = pool.install(|| compare::compare(&base, &cand, &opt));
-        entries.push(Entry::Compared { name, comparison });
+        entries.push(Entry::Compared {
+            name,
+            comparison: Box::new(comparison),
+        });
     }
     let rep = Report {
         base: base_label,
@@ -206,19 +209,23 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         if let Entry::Compared { name, comparison: c } = e {
             let stem = file_stem(name);
             write_atomic(&a.out.join(format!("{stem}.cdf.csv")), report::cdf_csv(c).as_bytes())?;
-            write_cdf_overlay(
-                &a.out.join(format!("{stem}.cdf.svg")),
-                &format!("{}: recovery time, base vs candidate", c.candidate_name),
-                "recovery time (minutes)",
-                Curve {
-                    label: "base",
-                    quantiles: &c.base_cdf,
-                },
-                Curve {
-                    label: "candidate",
-                    quantiles: &c.candidate_cdf,
-                },
+            let spec = CdfChart {
+                name: format!("{stem}.cdf"),
+                title: format!("{}: recovery time, base vs candidate", c.candidate_name),
+                x_label: "recovery time (minutes after the fault)".into(),
+                markers: Vec::new(),
+            };
+            let chart = cdf_overlay(
+                &spec,
+                &[("base", &c.base_recovery), ("candidate", &c.candidate_recovery)],
+                Targets::BOTH,
             )?;
+            if let Some(svg) = &chart.svg {
+                write_atomic(&a.out.join(format!("{stem}.cdf.svg")), svg.as_bytes())?;
+            }
+            if let Some(png) = &chart.png {
+                write_atomic(&a.out.join(format!("{stem}.cdf.png")), png)?;
+            }
         }
     }
     let mut out = std::io::stdout().lock();

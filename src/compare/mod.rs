@@ -34,7 +34,6 @@
 //! of [`MAX_TRIALS`].
 
 pub mod report;
-pub mod svg;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -162,6 +161,10 @@ pub struct Comparison {
     pub base_cdf: Vec<f64>,
     /// The same for the candidate.
     pub candidate_cdf: Vec<f64>,
+    /// Recovery times of the base's trials, as a sketch (for the CDF overlay chart).
+    pub base_recovery: crate::stats::Sketch,
+    /// Recovery times of the candidate's trials.
+    pub candidate_recovery: crate::stats::Sketch,
 }
 
 /// Per-trial values of one run, in trial order.
@@ -317,6 +320,12 @@ fn diff(m: &Paired, stat: Stat, counts: Option<&[u32]>) -> f64 {
     }
 }
 
+fn sketch(values: &[f64]) -> crate::stats::Sketch {
+    let mut s = crate::stats::Sketch::new();
+    values.iter().for_each(|&x| s.add(x));
+    s
+}
+
 /// Points of the recovery CDF kept for the overlay: the quantiles at 0, 0.1%, ..., 100%.
 pub const CDF_POINTS: usize = 1001;
 
@@ -464,6 +473,8 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, sb: Samples, sc: Sample
         },
         base_cdf: cdf(&rec.base, &rec.order_b),
         candidate_cdf: cdf(&rec.cand, &rec.order_c),
+        base_recovery: sketch(&rec.base),
+        candidate_recovery: sketch(&rec.cand),
         rows,
         verdict,
         notes,

@@ -15,8 +15,8 @@ pub enum Entry {
     Compared {
         /// The exercise's file, relative to the folder compared (or the file name).
         name: String,
-        /// The figures.
-        comparison: Comparison,
+        /// The figures (boxed: they are large beside the other variants).
+        comparison: Box<Comparison>,
     },
     /// Only in the base revision.
     OnlyBase {

@@ -90,7 +90,12 @@ fn an_identical_revision_differs_by_exactly_zero_and_exits_0() {
     let csv = std::fs::read_to_string(out_dir.join("ref20.cdf.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + compare::CDF_POINTS);
     let svg = std::fs::read_to_string(out_dir.join("ref20.cdf.svg")).unwrap();
-    assert_eq!(svg.matches("<polyline").count(), 2);
+    assert!(
+        svg.starts_with("<svg") && svg.contains("\nbase\n") && svg.contains("\ncandidate\n"),
+        "{svg}"
+    );
+    let png = std::fs::read(out_dir.join("ref20.cdf.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
 }
 
 #[test]
@@ -198,7 +203,7 @@ fn the_same_comparison_at_one_and_two_threads_is_identical() {
             candidate: "c".into(),
             entries: vec![compare::report::Entry::Compared {
                 name: "ref20".into(),
-                comparison: c,
+                comparison: Box::new(c),
             }],
         };
         compare::report::json(&rep).to_string()
