@@ -1,5 +1,9 @@
 //! Durations as people write them: "90s", "15m", "2h", "1.5h", "1h30m", "1d".
 
+/// Longest duration accepted: ten years, in minutes. Beyond, sums and means lose meaning,
+/// and the value is a typo.
+pub const MAX_MINUTES: f64 = 10.0 * 365.25 * 1440.0;
+
 /// Parse a duration with units into minutes. Errors say what is wrong and what to write.
 pub fn parse_minutes(text: &str) -> Result<f64, String> {
     let s = text.trim();
@@ -51,8 +55,10 @@ pub fn parse_minutes(text: &str) -> Result<f64, String> {
             i += 1;
         }
     }
-    if !total.is_finite() {
-        return Err(format!("duration \"{text}\" is too large"));
+    if !total.is_finite() || total > MAX_MINUTES {
+        return Err(format!(
+            "duration \"{text}\" is longer than 10 years: no drill lasts that long (is a unit wrong?)"
+        ));
     }
     Ok(total)
 }
@@ -80,5 +86,11 @@ mod tests {
         assert!(parse_minutes("nan").unwrap_err().contains("not a duration"));
         assert!(parse_minutes("1.2.3m").unwrap_err().contains("not a number"));
         assert!(parse_minutes("").is_err());
+        assert!(parse_minutes("11000d").unwrap_err().contains("longer than 10 years"));
+        assert!(
+            parse_minutes(&format!("{}m", "9".repeat(400)))
+                .unwrap_err()
+                .contains("longer than 10 years")
+        );
     }
 }

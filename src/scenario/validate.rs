@@ -374,6 +374,13 @@ fn escalation(src: &Source, e: &Spanned<RawEscalation>) -> Result<Escalation, Sc
     let mut levels = Vec::new();
     for l in &r.level {
         let l = l.get_ref();
+        if l.name.trim().is_empty() || l.name.chars().any(char::is_control) {
+            return Err(src.error(
+                e.span(),
+                "an escalation level's name is empty or has control characters".into(),
+                Some("name who is paged, e.g. name = \"primary on-call\"".into()),
+            ));
+        }
         levels.push(EscalationLevel {
             name: l.name.clone(),
             ack: probability(src, Some(&l.ack), "ack")?,
