@@ -27,7 +27,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, similar};
 use crate::model::Scenario;
 use crate::scenario::Source;
 use crate::scenario::duration::parse_minutes;
@@ -447,32 +447,6 @@ fn threshold(t: &str, stat: Stat) -> Result<f64, (String, String)> {
         return Err((format!("`{t}` is a share, but this statistic is a duration"), threshold_help(stat)));
     }
     parse_minutes(t).map_err(|m| (format!("bad threshold: {m}"), threshold_help(stat)))
-}
-
-/// Same letters but for one edit (a letter added, dropped, changed, or two neighbours
-/// swapped), or the same ignoring case.
-fn similar(a: &str, b: &str) -> bool {
-    if a.eq_ignore_ascii_case(b) {
-        return true;
-    }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > 1 || a.len() < 3 {
-        return false;
-    }
-    // Optimal string alignment distance, keeping rows i-2, i-1 and i.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + (a[i - 1] != b[j - 1]) as usize);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(before[j - 2] + 1);
-            }
-        }
-        before = std::mem::replace(&mut prev, cur);
-    }
-    prev[b.len()] <= 1
 }
 
 #[cfg(test)]

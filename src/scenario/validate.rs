@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::raw::{RawEscalation, RawStep};
 use super::{Part, Source, dist, topology};
 use crate::batch::MAX_TRIALS;
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, similar};
 use crate::model::{Detection, Dist, Escalation, EscalationLevel, FaultKindTag, Monitor, Scenario, Step, Team};
 use crate::sim::rng::StreamKey;
 
@@ -443,26 +443,6 @@ pub(super) fn unknown<'a>(src: &Source, name: &Spanned<String>, what: &str, know
         None => format!("{} {what}s are defined; check the spelling", known.len()),
     };
     src.error(name.span(), format!("unknown {what} \"{}\"", name.get_ref()), Some(help))
-}
-
-/// Same letters but for one edit, or the same ignoring case.
-fn similar(a: &str, b: &str) -> bool {
-    if a.eq_ignore_ascii_case(b) {
-        return true;
-    }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > 1 || a.len() < 3 {
-        return false;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + (a[i - 1] != b[j - 1]) as usize);
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 1
 }
 
 /// Steps of one dependency cycle in order, if the plan has one.
