@@ -177,6 +177,11 @@ impl FaultKindTag {
         })
     }
 
+    /// A dense index, 0 to 3.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The file name.
     pub fn name(self) -> &'static str {
         match self {

@@ -56,6 +56,8 @@ pub enum Event {
     StepReady { step: StepId },
     /// A ready step does not apply (its condition is false) and is skipped.
     StepSkipped { step: StepId },
+    /// A ready step waits until a fault of its kind has been detected.
+    StepAwaitsFault { step: StepId, kind: FaultKindTag },
     /// A ready step waits until the incident reaches its level.
     StepAwaitsLevel { step: StepId, level: usize },
     /// A ready step waits for its team to be paged and to acknowledge.
@@ -216,6 +218,10 @@ pub struct Workspace {
     paged: Vec<bool>,
     /// Steps ready but waiting for a level, with their cause.
     level_wait: Vec<(u32, u32)>,
+    /// Steps ready but waiting for a fault of their kind to be detected, with their cause.
+    fault_wait: Vec<(u32, u32)>,
+    /// Per fault kind: a fault of that kind has raised an alert.
+    alerted: [bool; 4],
     pred: Vec<u32>,
     /// Incident opened (first alert) and acknowledged.
     opened: bool,
@@ -250,6 +256,8 @@ impl Workspace {
             paged_by_level,
             paged: vec![false; sc.teams.len()],
             level_wait: Vec::new(),
+            fault_wait: Vec::new(),
+            alerted: [false; 4],
             pred: vec![NONE; n],
             opened: false,
             acked: false,
@@ -283,6 +291,8 @@ impl Workspace {
         self.engaged.fill(false);
         self.paged.fill(false);
         self.level_wait.clear();
+        self.fault_wait.clear();
+        self.alerted = [false; 4];
         self.pred.fill(NONE);
         self.opened = false;
         self.acked = false;
@@ -443,6 +453,23 @@ fn alert<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
         let monitor = (m != u32::MAX).then_some(m as usize);
         obs.on(t, Event::Alert { fault, monitor, first });
     }
+    if f != u32::MAX {
+        let kind = sc.topology.faults[f as usize].kind.tag();
+        if !ws.alerted[kind.index()] {
+            ws.alerted[kind.index()] = true;
+            // Steps that wait for this kind of fault to be known go on.
+            let mut k = 0;
+            while k < ws.fault_wait.len() {
+                let (j, cause) = ws.fault_wait[k];
+                if sc.steps[j as usize].when.fault == Some(kind) {
+                    ws.fault_wait.remove(k);
+                    proceed(sc, streams, ws, obs, j as usize, t, cause);
+                } else {
+                    k += 1;
+                }
+            }
+        }
+    }
     if !first {
         return; // later alerts join the open incident
     }
@@ -577,18 +604,43 @@ fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
         obs.on(t, Event::StepReady { step: i });
     }
     let when = &sc.steps[i].when;
-    let applies = when.fault.is_none_or(|k| fault_injected(sc, k))
-        && when.down.is_none_or(|c| !ws.world.serving(c))
+    if let Some(kind) = when.fault {
+        if !fault_injected(sc, kind) {
+            skip(sc, streams, ws, obs, i, t, cause);
+            return;
+        }
+        if !ws.alerted[kind.index()] {
+            // The plan reacts to what is known: wait until such a fault has been detected.
+            if O::ACTIVE {
+                obs.on(t, Event::StepAwaitsFault { step: i, kind });
+            }
+            ws.fault_wait.push((i as u32, cause));
+            return;
+        }
+    }
+    proceed(sc, streams, ws, obs, i, t, cause);
+}
+
+/// A step that does not apply is skipped at once: its successors go on.
+fn skip<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
+    if O::ACTIVE {
+        obs.on(t, Event::StepSkipped { step: i });
+    }
+    ws.pred[i] = cause;
+    ws.out.start[i] = t;
+    ws.out.finish[i] = t;
+    finished(sc, streams, ws, obs, i, t);
+}
+
+/// A ready step whose fault condition holds: check the topology's state now, then wait for
+/// its level or go to its team.
+fn proceed<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
+    let when = &sc.steps[i].when;
+    let applies = when.down.is_none_or(|c| !ws.world.serving(c))
         && when.up.is_none_or(|c| ws.world.serving(c))
         && when.lost.is_none_or(|st| ws.world.store_lost(st));
     if !applies {
-        if O::ACTIVE {
-            obs.on(t, Event::StepSkipped { step: i });
-        }
-        ws.pred[i] = cause;
-        ws.out.start[i] = t;
-        ws.out.finish[i] = t;
-        finished(sc, streams, ws, obs, i, t);
+        skip(sc, streams, ws, obs, i, t, cause);
         return;
     }
     if let Some(level) = when.level

@@ -183,6 +183,7 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         Event::LevelRaised { level } => format!("incident classified as level \"{}\"", sc.levels[*level]),
         Event::StepReady { step } => format!("step {} is ready", sc.steps[*step].id),
         Event::StepSkipped { step } => format!("step {} does not apply here; skipped", sc.steps[*step].id),
+        Event::StepAwaitsFault { step, kind } => format!("step {} waits until a {} fault is detected", sc.steps[*step].id, kind.name()),
         Event::StepAwaitsLevel { step, level } => format!("step {} waits for level \"{}\"", sc.steps[*step].id, sc.levels[*level]),
         Event::StepAwaitsTeam { step } => {
             let s = &sc.steps[*step];

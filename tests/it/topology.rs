@@ -369,3 +369,40 @@ fn every_shipped_scenario_validates_and_runs() {
     }
     assert!(found >= 6, "found {found} exercises");
 }
+
+#[test]
+fn a_step_for_a_kind_of_fault_waits_until_such_a_fault_is_detected() {
+    // An attack at 0 opens the incident; a power loss comes at 90m and is seen 1m later. The
+    // power step is ready at 2m + 5m but waits for that alert; the data-loss step does not
+    // apply (no such fault in this exercise) and is skipped.
+    let text = power("15m", 1.0, "2h").replace("at = ", "at_unused = ")
+        + r#"
+[components.app]
+kind = "service"
+power = "feed"
+[[fault]]
+id = "intruder"
+kind = "attack"
+target = "app"
+spread = "1h"
+[[step]]
+id = "move"
+team = "ops"
+after = ["note"]
+when = { fault = "power_loss" }
+duration = "10m"
+[[step]]
+id = "restore"
+team = "ops"
+after = ["note"]
+when = { fault = "data_loss" }
+duration = "10m"
+"#;
+    let text = text.replace("outage = \"2h\"\n", "outage = \"2h\"\nat = \"90m\"\n");
+    let sc = scenario(&text);
+    let tr = replay(&sc, 1, 0);
+    let (mv, rs) = (sc.step_index("move").unwrap(), sc.step_index("restore").unwrap());
+    assert_eq!(tr.outcome.start[mv], 91.0);
+    assert_eq!(tr.outcome.attempts[rs], 0);
+    assert_eq!(tr.outcome.finish[rs], 7.0);
+}
