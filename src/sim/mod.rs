@@ -413,8 +413,8 @@ fn inject_implicit<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut W
     detect(sc, streams, ws, None, 0.0);
 }
 
-/// Draw when each monitor that can see fault `f` (injected at `t`) raises its alert; if all
-/// miss, customer reports raise it after the fallback delay.
+/// Draw when each monitor that can see fault `f` (injected at `t`) raises its alert, and when
+/// customer reports would; the earliest opens (or joins) the incident.
 fn detect(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, f: Option<usize>, t: f64) {
     let kind = f.map(|f| sc.topology.faults[f].kind.tag());
     let mut best: Option<(f64, u32)> = None;
@@ -433,16 +433,17 @@ fn detect(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, f: Option<us
             best = Some((delay, m as u32));
         }
     }
-    let fcode = f.map_or(u32::MAX, |f| f as u32);
-    match best {
-        Some((d, m)) => ws.push(t + d, Ev::Alert(fcode, m)),
-        None => {
-            if let Some(fb) = &sc.detection.fallback {
-                let fk = f.map_or(IMPLICIT_FAULT_KEY, |f| sc.topology.faults[f].key);
-                let d = fb.sample(&mut streams.stream(StreamKey::named("customer reports").pair(fk)));
-                ws.push(t + d, Ev::Alert(fcode, u32::MAX));
-            }
+    // Customer reports race the monitors: they raise the alarm after `fallback` unless a
+    // monitor was quicker (a slow or blind monitor does not hide an outage customers see).
+    if let Some(fb) = &sc.detection.fallback {
+        let fk = f.map_or(IMPLICIT_FAULT_KEY, |f| sc.topology.faults[f].key);
+        let d = fb.sample(&mut streams.stream(StreamKey::named("customer reports").pair(fk)));
+        if best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, u32::MAX));
         }
+    }
+    if let Some((d, m)) = best {
+        ws.push(t + d, Ev::Alert(f.map_or(u32::MAX, |f| f as u32), m));
     }
 }
 

@@ -145,7 +145,7 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         Event::Alert { fault, monitor, first } => {
             let by = match monitor {
                 Some(m) => format!("monitor \"{}\" alerts", sc.detection.monitors[*m].name),
-                None => "monitoring missed it; customer reports raise the alarm".to_string(),
+                None => "customer reports raise the alarm (before any monitor)".to_string(),
             };
             let of = fault.map(|f| format!(" on fault {}", sc.topology.faults[f].id)).unwrap_or_default();
             let joins = if *first {
@@ -183,7 +183,11 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         Event::LevelRaised { level } => format!("incident classified as level \"{}\"", sc.levels[*level]),
         Event::StepReady { step } => format!("step {} is ready", sc.steps[*step].id),
         Event::StepSkipped { step } => format!("step {} does not apply here; skipped", sc.steps[*step].id),
-        Event::StepAwaitsFault { step, kind } => format!("step {} waits until a {} fault is detected", sc.steps[*step].id, kind.name()),
+        Event::StepAwaitsFault { step, kind } => format!(
+            "step {} waits until a fault of kind {} is detected",
+            sc.steps[*step].id,
+            kind.name()
+        ),
         Event::StepAwaitsLevel { step, level } => format!("step {} waits for level \"{}\"", sc.steps[*step].id, sc.levels[*level]),
         Event::StepAwaitsTeam { step } => {
             let s = &sc.steps[*step];

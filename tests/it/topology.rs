@@ -406,3 +406,15 @@ duration = "10m"
     assert_eq!(tr.outcome.attempts[rs], 0);
     assert_eq!(tr.outcome.finish[rs], 7.0);
 }
+
+#[test]
+fn customer_reports_race_a_slow_monitor() {
+    let mut text = head("3h", "1m", 1).replace("delay = \"3h\"\n", "delay = \"3h\"\nfallback = \"45m\"\n");
+    text.push_str("[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"10m\"\n");
+    let s = summarize_range(&scenario(&text), 1, 0..100, None);
+    // The monitor would alert at 3h; customers report at 45m.
+    assert_eq!((s.detect.min(), s.detect.max()), (45.0, 45.0));
+    let fast = text.replace("delay = \"3h\"", "delay = \"20m\"");
+    let s = summarize_range(&scenario(&fast), 1, 0..100, None);
+    assert_eq!(s.detect.max(), 20.0);
+}
