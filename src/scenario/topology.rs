@@ -43,6 +43,15 @@ pub(super) fn collect_named<'a, T>(
     Ok(out)
 }
 
+fn k_name(k: ComponentKind) -> &'static str {
+    match k {
+        ComponentKind::PowerFeed => "power_feed",
+        ComponentKind::Ups => "ups",
+        ComponentKind::Generator => "generator",
+        _ => "component",
+    }
+}
+
 /// Name to index maps of everything a step may refer to.
 pub(super) struct Names {
     pub comps: HashMap<String, CompId>,
@@ -104,6 +113,22 @@ pub(super) fn check(parts: &[Part], teams: &HashMap<&str, usize>) -> Result<Worl
         let r = c.get_ref();
         let kind = kinds[i];
         let refer = |n: &Spanned<String>| lookup(src, n, &comp_index, "component");
+        if kind.is_power() {
+            let extra = [
+                ("needs", r.needs.is_some()),
+                ("power", r.power.is_some()),
+                ("replicas", r.replicas.is_some()),
+                ("standby", r.standby.is_some()),
+                ("restart", r.restart.is_some()),
+            ];
+            if let Some((field, _)) = extra.iter().find(|x| x.1) {
+                return Err(src.error(
+                    c.span(),
+                    format!("power equipment takes no `{field}`: \"{}\" is a {}", name.get_ref(), k_name(kind)),
+                    Some("a feed, UPS or generator depends on nothing; put the equipment it powers on it with `power`".into()),
+                ));
+            }
+        }
         let mut needs = Vec::new();
         for n in r.needs.iter().flatten() {
             let j = refer(n)?;
@@ -643,7 +668,17 @@ fn component_order<T>(raw: &[Named<'_, T>], comps: &[Component]) -> Result<Vec<C
     };
     let mut state = vec![0u8; comps.len()];
     let mut order = Vec::with_capacity(comps.len());
-    for root in 0..comps.len() {
+    // Power equipment first (UPS units and generators, then feeds; they depend on nothing):
+    // a feed's change then re-evaluates everything after it, whichever feed a component has
+    // been moved to, and a feed sees its UPS and generator as they are now.
+    let rank = |i: usize| match comps[i].kind {
+        ComponentKind::Ups | ComponentKind::Generator => 0,
+        ComponentKind::PowerFeed => 1,
+        _ => 2,
+    };
+    let mut roots: Vec<usize> = (0..comps.len()).collect();
+    roots.sort_by_key(|&i| rank(i));
+    for root in roots {
         if state[root] != 0 {
             continue;
         }

@@ -228,12 +228,26 @@ pub struct Workspace {
     acked: bool,
     last_step: u32,
     last_finish: f64,
+    /// Steps started and not yet finished.
+    running: u32,
     world: World,
     /// The outcome of the last trial run with this workspace.
     pub out: TrialOutcome,
 }
 
 impl Workspace {
+    /// The plan has closed: the incident was acknowledged, no step is running, and none waits
+    /// (for a level, an alert, a team or a slot). Impact that grows afterwards no longer
+    /// raises the level (the leak is measured until then).
+    pub(crate) fn plan_closed(&self) -> bool {
+        self.acked
+            && self.running == 0
+            && self.level_wait.is_empty()
+            && self.fault_wait.is_empty()
+            && self.unengaged.iter().all(Vec::is_empty)
+            && self.queues.iter().all(VecDeque::is_empty)
+    }
+
     /// Buffers sized for `sc`.
     pub fn new(sc: &Scenario) -> Workspace {
         let n = sc.steps.len();
@@ -263,6 +277,7 @@ impl Workspace {
             acked: false,
             last_step: NONE,
             last_finish: 0.0,
+            running: 0,
             world: World::new(sc),
             out: TrialOutcome {
                 critical: vec![false; n],
@@ -298,6 +313,7 @@ impl Workspace {
         self.acked = false;
         self.last_step = NONE;
         self.last_finish = 0.0;
+        self.running = 0;
         self.world.reset(sc);
         let o = &mut self.out;
         o.critical.fill(false);
@@ -310,6 +326,10 @@ impl Workspace {
         o.leaked = 0.0;
         o.level = None;
         o.t0 = 0.0;
+        o.detect = 0.0;
+        o.ack = 0.0;
+        o.recovery = 0.0;
+        o.close = 0.0;
         o.events = 0;
     }
 
@@ -373,7 +393,7 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
         ws.last_finish - t0
     };
     let end = last_event.max(t0);
-    world::finish(sc, ws, end);
+    world::finish(sc, ws, ws.last_finish.max(t0));
     let recovered_at = if sc.services.is_empty() {
         ws.out.recovery = ws.out.close;
         ws.last_finish
@@ -461,10 +481,11 @@ fn alert<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
             // Steps that wait for this kind of fault to be known go on.
             let mut k = 0;
             while k < ws.fault_wait.len() {
-                let (j, cause) = ws.fault_wait[k];
+                let (j, _) = ws.fault_wait[k];
                 if sc.steps[j as usize].when.fault == Some(kind) {
                     ws.fault_wait.remove(k);
-                    proceed(sc, streams, ws, obs, j as usize, t, cause);
+                    // The alert held it back last: its critical path ends here.
+                    proceed(sc, streams, ws, obs, j as usize, t, NONE);
                 } else {
                     k += 1;
                 }
@@ -534,9 +555,10 @@ fn engage<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace,
         ws.engaged[team] = true;
     }
     // Steps that waited for this team start, as many as it has free slots.
+    // The acknowledgement held them back last: their critical path ends here.
     let waiting = std::mem::take(&mut ws.unengaged[team]);
-    for (j, cause) in waiting {
-        queue_or_start(sc, streams, ws, obs, j as usize, t, cause);
+    for (j, _) in waiting {
+        queue_or_start(sc, streams, ws, obs, j as usize, t, NONE);
     }
 }
 
@@ -552,12 +574,14 @@ pub(crate) fn level_reached<O: Observer>(sc: &Scenario, streams: TrialStreams, w
             ws.push(t_ack, Ev::Engage(team as u32));
         }
     }
+    // Released in the order they became ready. What held them back last was the level, not
+    // a step: their critical path ends here.
     let mut k = 0;
     while k < ws.level_wait.len() {
-        let (j, cause) = ws.level_wait[k];
+        let (j, _) = ws.level_wait[k];
         if sc.steps[j as usize].when.level.is_some_and(|l| l <= level) {
-            ws.level_wait.swap_remove(k);
-            queue_or_start(sc, streams, ws, obs, j as usize, t, cause);
+            ws.level_wait.remove(k);
+            queue_or_start(sc, streams, ws, obs, j as usize, t, NONE);
         } else {
             k += 1;
         }
@@ -565,6 +589,7 @@ pub(crate) fn level_reached<O: Observer>(sc: &Scenario, streams: TrialStreams, w
 }
 
 fn step_done<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64) {
+    ws.running -= 1;
     ws.last_step = i as u32;
     ws.last_finish = t;
     ws.out.finish[i] = t;
@@ -719,6 +744,7 @@ fn start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
     }
     ws.out.attempts[i] = attempts;
     ws.out.busy[step.team] += total;
+    ws.running += 1;
     ws.push(t + total, Ev::StepDone(i as u32));
 }
 

@@ -41,6 +41,9 @@ const UTILITY_DOWN: u16 = 1 << 9;
 const ON_BATTERY: u16 = 1 << 10;
 const GEN_ON: u16 = 1 << 11;
 
+/// Backups looked at, newest first, before a restore counts as impossible.
+const MAX_BACKUPS_SEARCHED: f64 = 10_000.0;
+
 /// Bits that refresh derives, or that do not feed into it.
 const DERIVED: u16 = UP | SERVING | FAILOVER_TRIED | COMPROMISED;
 
@@ -238,11 +241,6 @@ fn comp_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, c: usize
     w.rng(c, sc.topology.components[c].key, streams)
 }
 
-fn store_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, s: usize) -> &'a mut StreamRng {
-    let slot = sc.topology.components.len() + s;
-    w.rng(slot, sc.stores[s].key, streams)
-}
-
 fn fault_rng<'a>(sc: &Scenario, w: &'a mut World, streams: TrialStreams, f: usize) -> &'a mut StreamRng {
     let slot = sc.topology.components.len() + sc.stores.len() + f;
     // The injection time is the fault stream's first draw; spread draws come from a stream
@@ -274,7 +272,7 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
             let w = &mut ws.world;
             w.set(feed, UTILITY_DOWN, true);
             let comp = &sc.topology.components[feed];
-            if let Some(u) = comp.ups {
+            if let Some(u) = comp.ups.filter(|&u| w.has(u, UP)) {
                 w.set(feed, ON_BATTERY, true);
                 let battery = sc.topology.components[u].battery;
                 if O::ACTIVE {
@@ -296,7 +294,7 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
                     },
                 );
             }
-            if let Some(g) = comp.generator {
+            if let Some(g) = comp.generator.filter(|&g| ws.world.has(g, UP)) {
                 let gen_c = &sc.topology.components[g];
                 let rng = comp_rng(sc, &mut ws.world, streams, g);
                 let starts = rng.random::<f64>() < gen_c.start;
@@ -412,7 +410,9 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
             Cause::Spread(f)
         }
         Ev::LevelCheck => {
-            classify(sc, streams, ws, obs, t);
+            if !ws.plan_closed() {
+                classify(sc, streams, ws, obs, t);
+            }
             return;
         }
         Ev::StepDone(_) | Ev::Inject(_) | Ev::Alert(..) | Ev::Engage(_) => unreachable!("handled by the engine"),
@@ -426,7 +426,10 @@ fn switch_over<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Works
     // Writes not yet replicated to the standby are lost.
     for &s in &sc.topology.stores_on[c] {
         if let Some(lag) = &sc.stores[s].replication_lag {
-            let lost = lag.sample(store_rng(sc, &mut ws.world, streams, s));
+            // A stream of its own, so that when a failover happens does not shift the
+            // store's backup draws.
+            let key = sc.stores[s].key.pair(StreamKey::named("replication"));
+            let lost = lag.sample(&mut streams.stream(key)).min(sc.horizon);
             ws.out.data_lost[s] = ws.out.data_lost[s].max(lost);
             if O::ACTIVE {
                 obs.on(t, Event::ReplicationLoss { store: s, lost });
@@ -507,14 +510,24 @@ fn lose_store<O: Observer>(
             // Backups taken after the intrusion are tainted; each older one may be corrupt.
             let mut back = newest - usable;
             let mut k = usable;
+            let mut found = true;
             if st.bad_backup > 0.0 {
-                while rng.random::<f64>() < st.bad_backup && back < 1e6 {
+                while rng.random::<f64>() < st.bad_backup {
                     k -= 1.0;
                     back += 1.0;
+                    if back >= MAX_BACKUPS_SEARCHED {
+                        found = false; // every backup looked at is bad
+                        break;
+                    }
                 }
             }
-            let kept = st.keep.is_none_or(|n| back < n as f64);
-            if kept { (true, t - (phase + k * iv)) } else { (false, sc.horizon) }
+            let kept = found && st.keep.is_none_or(|n| back < n as f64);
+            let lost = t - (phase + k * iv);
+            if kept && lost < sc.horizon {
+                (true, lost)
+            } else {
+                (false, sc.horizon)
+            }
         }
     };
     let w = &mut ws.world;
@@ -656,7 +669,12 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
         let c = n.comp as usize;
         let w = &mut ws.world;
         let power_ok = match n.kind {
-            NodeKind::Feed => (!w.has(c, UTILITY_DOWN) || w.has(c, GEN_ON) || w.has(c, ON_BATTERY)) && !w.has(c, FAILED),
+            NodeKind::Feed => {
+                let comp = &sc.topology.components[c];
+                let ups_ok = w.has(c, ON_BATTERY) && comp.ups.is_some_and(|u| w.has(u, UP));
+                let gen_ok = w.has(c, GEN_ON) && comp.generator.is_some_and(|g| w.has(g, UP));
+                (!w.has(c, UTILITY_DOWN) || gen_ok || ups_ok) && !w.has(c, FAILED)
+            }
             NodeKind::PowerEquipment => true,
             NodeKind::Other => w.feed_of[c].is_none_or(|f| w.has(f, UP)),
         };
@@ -689,7 +707,10 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
         let data_ok = !n.has_stores || !sc.topology.stores_on[c].iter().any(|&s| w.store_lost[s]);
         let on_standby = n.standby != u32::MAX && w.has(c, SWITCHED);
         w.set(c, SERVING, data_ok && if on_standby { w.has(n.standby as usize, UP) } else { up });
-        if !up && n.auto_failover && !w.has(c, SWITCHED) && !w.has(c, FAILOVER_TRIED) {
+        if up {
+            // Back up: a later outage starts a new automatic failover.
+            w.set(c, FAILOVER_TRIED, false);
+        } else if n.auto_failover && !w.has(c, SWITCHED) && !w.has(c, FAILOVER_TRIED) {
             w.set(c, FAILOVER_TRIED, true);
             if let Some(auto) = sc.topology.components[c].standby.as_ref().and_then(|s| s.auto.as_ref()) {
                 let d = auto.delay.sample(comp_rng(sc, &mut ws.world, streams, c));
@@ -704,6 +725,7 @@ pub(super) fn refresh<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mu
         if w.svc_up[s] && !needs_ok {
             w.svc_up[s] = false;
             w.svc_was_down[s] = true;
+            w.svc_cause[s] = NONE;
             // Reopened once, a service comes back by itself after a later outage: the team
             // that checked it watches it (a plan cannot run its reopen step twice).
             if svc.reopen && !w.svc_reopened[s] {
@@ -778,8 +800,9 @@ pub(super) fn still_down(ws: &Workspace) -> impl Iterator<Item = usize> + '_ {
     ws.world.svc_up.iter().enumerate().filter(|(_, up)| !**up).map(|(s, _)| s)
 }
 
-/// Close the trial's books at `end` (the last thing that happened).
-pub(super) fn finish(sc: &Scenario, ws: &mut Workspace, end: f64) {
+/// Close the trial's books. An intruder never contained leaks until `leak_end` (the close
+/// of the plan).
+pub(super) fn finish(sc: &Scenario, ws: &mut Workspace, leak_end: f64) {
     let t0 = ws.out.t0;
     let w = &ws.world;
     let mut worst = (f64::NEG_INFINITY, NONE);
@@ -796,5 +819,5 @@ pub(super) fn finish(sc: &Scenario, ws: &mut Workspace, end: f64) {
         }
     }
     ws.world.recovery_cause = if worst.0 > 0.0 { worst.1 } else { NONE };
-    ws.out.leaked = leaked_at(sc, &ws.world, end);
+    ws.out.leaked = leaked_at(sc, &ws.world, leak_end);
 }

@@ -8,5 +8,6 @@ mod engine;
 mod invalid;
 mod no_panic;
 mod readme;
+mod regressions;
 mod reports;
 mod topology;
