@@ -588,6 +588,7 @@ pub(crate) fn level_reached<O: Observer>(sc: &Scenario, streams: TrialStreams, w
     }
 }
 
+#[inline]
 fn step_done<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64) {
     ws.running -= 1;
     ws.last_step = i as u32;
@@ -615,6 +616,7 @@ fn step_done<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspa
 }
 
 /// Step `i` is done (or skipped) at `t`: its successors may become ready.
+#[inline]
 fn finished<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64) {
     for &j in &sc.successors[i] {
         ws.waiting[j] -= 1;
@@ -625,6 +627,7 @@ fn finished<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspac
 }
 
 /// Step `i` is ready at `t`; `cause` is the dependency that finished last (or `NONE`).
+#[inline]
 fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     if O::ACTIVE {
         obs.on(t, Event::StepReady { step: i });
@@ -648,6 +651,7 @@ fn ready<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
 }
 
 /// A step that does not apply is skipped at once: its successors go on.
+#[cold]
 fn skip<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     if O::ACTIVE {
         obs.on(t, Event::StepSkipped { step: i });
@@ -660,6 +664,7 @@ fn skip<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, o
 
 /// A ready step whose fault condition holds: check the topology's state now, then wait for
 /// its level or go to its team.
+#[inline]
 fn proceed<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     let when = &sc.steps[i].when;
     let applies = when.down.is_none_or(|c| !ws.world.serving(c))
@@ -685,6 +690,7 @@ fn fault_injected(sc: &Scenario, k: FaultKindTag) -> bool {
     sc.topology.faults.iter().any(|f| f.kind.tag() == k)
 }
 
+#[inline]
 fn queue_or_start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O, i: usize, t: f64, cause: u32) {
     let team = sc.steps[i].team;
     if !ws.engaged[team] {

@@ -177,6 +177,13 @@ impl World {
     }
 
     pub(super) fn reset(&mut self, sc: &Scenario) {
+        self.contained_at = f64::INFINITY;
+        self.n_compromised = 0;
+        self.recovery_cause = NONE;
+        self.dirty_from = 0;
+        if self.bits.is_empty() && self.store_lost.is_empty() && self.svc_up.is_empty() && self.landed_at.is_empty() {
+            return; // no topology (ref20): nothing else to clear, and no call to pay for it
+        }
         self.bits.fill(UP | SERVING);
         self.dirty_from = 0;
         for (f, c) in self.feed_of.iter_mut().zip(&sc.topology.components) {
