@@ -74,7 +74,7 @@ impl Summary {
             *a += n as u64;
         }
         for (team, u) in self.utilization.iter_mut().enumerate() {
-            *u += (o.utilization(sc, team) * SHARE_SCALE).round() as i128;
+            *u += super::sketch::fixed(o.utilization(sc, team) * SHARE_SCALE);
         }
         for (i, svc) in sc.services.iter().enumerate() {
             let d = o.downtime[i];
