@@ -112,6 +112,10 @@ pub struct World {
     /// Per component: state bits (FAILED, UP, SERVING, ...), one word each so that a
     /// component's whole state is one load.
     bits: Vec<u16>,
+    /// Per feed: when utility power returns (the end of the latest outage).
+    utility_until: Vec<f64>,
+    /// Per feed: when the UPS battery of the current outage runs dry.
+    battery_until: Vec<f64>,
     /// Per component: its position in dependency order.
     pos: Vec<u32>,
     /// Position of the earliest component whose own state changed since the last refresh:
@@ -147,6 +151,8 @@ impl World {
         let (nodes, flat) = nodes(sc);
         World {
             bits: vec![UP | SERVING; nc],
+            utility_until: vec![f64::NEG_INFINITY; nc],
+            battery_until: vec![f64::NEG_INFINITY; nc],
             pos: {
                 let mut pos = vec![0; nc];
                 for (k, &c) in sc.topology.order.iter().enumerate() {
@@ -185,6 +191,8 @@ impl World {
             return; // no topology (ref20): nothing else to clear, and no call to pay for it
         }
         self.bits.fill(UP | SERVING);
+        self.utility_until.fill(f64::NEG_INFINITY);
+        self.battery_until.fill(f64::NEG_INFINITY);
         self.dirty_from = 0;
         for (f, c) in self.feed_of.iter_mut().zip(&sc.topology.components) {
             *f = c.power;
@@ -276,12 +284,22 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         }
         FaultKind::PowerLoss { feed, outage } => {
             let feed = *feed;
+            let back = outage.sample(&mut streams.stream(fault.key.pair(StreamKey::named("outage"))));
+            // Overlapping outages of one feed make one: power returns when the last ends.
+            ws.push(t + back, Ev::UtilityBack(feed as u32));
             let w = &mut ws.world;
+            w.utility_until[feed] = w.utility_until[feed].max(t + back);
+            if w.has(feed, UTILITY_DOWN) {
+                refresh(sc, streams, ws, obs, t, Cause::Fault(f));
+                classify(sc, streams, ws, obs, t);
+                return; // already on UPS or generator, or dark: nothing new switches over
+            }
             w.set(feed, UTILITY_DOWN, true);
             let comp = &sc.topology.components[feed];
             if let Some(u) = comp.ups.filter(|&u| w.has(u, UP)) {
                 w.set(feed, ON_BATTERY, true);
                 let battery = sc.topology.components[u].battery;
+                w.battery_until[feed] = t + battery;
                 if O::ACTIVE {
                     obs.on(
                         t,
@@ -318,8 +336,6 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
                     );
                 }
             }
-            let back = outage.sample(&mut streams.stream(fault.key.pair(StreamKey::named("outage"))));
-            ws.push(t + back, Ev::UtilityBack(feed as u32));
         }
         FaultKind::DataLoss { store, .. } => lose_store(sc, streams, ws, obs, *store, t, None),
     }
@@ -350,8 +366,8 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         Ev::UtilityBack(f) => {
             let f = f as usize;
             let w = &mut ws.world;
-            if !w.has(f, UTILITY_DOWN) {
-                return; // a step restored it already
+            if !w.has(f, UTILITY_DOWN) || t < w.utility_until[f] {
+                return; // a step restored it already, or another outage of the feed goes on
             }
             w.set(f, UTILITY_DOWN, false);
             w.set(f, ON_BATTERY, false);
@@ -369,7 +385,7 @@ pub(super) fn handle<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         }
         Ev::BatteryEmpty(f) => {
             let f = f as usize;
-            if !ws.world.has(f, ON_BATTERY) {
+            if !ws.world.has(f, ON_BATTERY) || t < ws.world.battery_until[f] {
                 return;
             }
             ws.world.set(f, ON_BATTERY, false);
@@ -617,6 +633,7 @@ pub(super) fn apply<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut 
         }
         Effect::RestorePower(f) => {
             let w = &mut ws.world;
+            w.utility_until[*f] = t;
             w.set(*f, UTILITY_DOWN, false);
             w.set(*f, ON_BATTERY, false);
             w.set(*f, GEN_ON, false);

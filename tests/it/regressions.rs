@@ -291,3 +291,32 @@ duration = "10m"
     assert!((o.leaked - 12.0).abs() < 1e-9, "{}", o.leaked);
     assert_eq!(o.level, Some(0));
 }
+
+#[test]
+fn overlapping_power_losses_of_one_feed_end_when_the_last_one_ends() {
+    let body = |ups: &str, faults: &str| {
+        format!(
+            "[components.feed-a]\nkind = \"power_feed\"\n{ups}[components.app]\nkind = \"service\"\npower = \"feed-a\"\nrestart = \"auto\"\n\
+             [services.shop]\nneeds = [\"app\"]\n{faults}[[step]]\nid = \"look\"\nteam = \"ops\"\nduration = \"5m\"\n"
+        )
+    };
+    let two = "[[fault]]\nid = \"one\"\nkind = \"power_loss\"\ntarget = \"feed-a\"\noutage = \"2h\"\n\
+               [[fault]]\nid = \"two\"\nkind = \"power_loss\"\ntarget = \"feed-a\"\nat = \"1h\"\noutage = \"3h\"\n";
+    // No UPS: dark from 0 until the second outage ends at 4h (not when the first ends at 2h).
+    assert_eq!(replay(&with(&body("", two)), 1, 0).outcome.downtime[0], 240.0);
+    // A 15-minute UPS: the first outage lasts 10m; a second starts at 12m for 1h. The battery
+    // of the second runs dry at 27m (not at 15m, the first one's): down 27m..72m.
+    let ups = "ups = \"ups-a\"\n[components.ups-a]\nkind = \"ups\"\nbattery = \"15m\"\n";
+    let later = "[[fault]]\nid = \"one\"\nkind = \"power_loss\"\ntarget = \"feed-a\"\noutage = \"10m\"\n\
+                 [[fault]]\nid = \"two\"\nkind = \"power_loss\"\ntarget = \"feed-a\"\nat = \"12m\"\noutage = \"1h\"\n";
+    let tr = replay(&with(&body(ups, later)), 1, 0);
+    let shop: Vec<(f64, bool)> = tr
+        .events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::Service { up, .. } => Some((*t, *up)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shop, [(27.0, false), (72.0, true)]);
+}
