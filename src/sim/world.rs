@@ -274,10 +274,25 @@ pub(super) fn inject<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut
         FaultKind::Attack { target, leak_rate, .. } => {
             ws.world.landed_at[f] = t;
             let _ = compromise(sc, streams, ws, obs, f, *target, t);
-            if *leak_rate > 0.0 {
+            if *leak_rate > 0.0 && t < ws.world.contained_at {
+                // When the leak of every intruder so far crosses each level's threshold, at the
+                // rates now (rates only grow when another intruder lands, and this runs again).
+                let now = leaked_at(sc, &ws.world, t);
+                let rate: f64 = sc
+                    .topology
+                    .faults
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(g, fault)| match &fault.kind {
+                        FaultKind::Attack { leak_rate, .. } if !ws.world.landed_at[g].is_nan() => Some(*leak_rate),
+                        _ => None,
+                    })
+                    .sum();
                 for l in &sc.topology.levels {
-                    if let Some(x) = l.leaked {
-                        ws.push(t + x / leak_rate, Ev::LevelCheck);
+                    if let Some(x) = l.leaked
+                        && x > now
+                    {
+                        ws.push(t + (x - now) / rate, Ev::LevelCheck);
                     }
                 }
             }

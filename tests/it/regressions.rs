@@ -320,3 +320,51 @@ fn overlapping_power_losses_of_one_feed_end_when_the_last_one_ends() {
         .collect();
     assert_eq!(shop, [(27.0, false), (72.0, true)]);
 }
+
+#[test]
+fn two_leaks_together_raise_the_level_when_their_sum_crosses_the_threshold() {
+    // 60/h from 0 and 60/h from 30m: 100 is reached at 30m + (100 - 30) / 120 h = 65m.
+    let sc = with(
+        r#"
+[components.feed-a]
+kind = "power_feed"
+[components.web]
+kind = "service"
+power = "feed-a"
+[components.api]
+kind = "service"
+power = "feed-a"
+[[level]]
+name = "general"
+[[level]]
+name = "major"
+leaked = 100.0
+[[fault]]
+id = "one"
+kind = "attack"
+target = "web"
+spread = "10h"
+leak_rate = 60.0
+[[fault]]
+id = "two"
+kind = "attack"
+target = "api"
+spread = "10h"
+leak_rate = 60.0
+at = "30m"
+[[step]]
+id = "work"
+team = "ops"
+duration = "3h"
+"#,
+    );
+    let tr = replay(&sc, 1, 0);
+    let raised: Vec<f64> = tr
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::LevelRaised { level: 1 }))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(raised.len(), 1);
+    assert!((raised[0] - 65.0).abs() < 1e-9, "{raised:?}");
+}
