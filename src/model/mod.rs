@@ -51,6 +51,8 @@ pub struct Scenario {
     /// Minutes after which a service still down counts as unrecovered (its downtime is
     /// recorded as this horizon).
     pub horizon: f64,
+    /// Clock time of t = 0, for teams that are slower off hours (None: not modelled).
+    pub start: Option<Clock>,
     /// What the plan promises (`[expect]`), checked by `drillsim check`.
     pub objectives: Vec<crate::objective::Objective>,
 }
@@ -76,6 +78,40 @@ pub struct Team {
     pub escalation: Escalation,
     /// Stream key of this team's paging draws.
     pub key: StreamKey,
+    /// Slower response outside working hours.
+    pub off_hours: Option<OffHours>,
+}
+
+/// The clock time at which an exercise starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Clock {
+    /// This many minutes after midnight.
+    At(f64),
+    /// A time of day drawn uniformly in each trial (incidents come at any hour).
+    Any,
+}
+
+/// A team's off hours: from `from` to `to` (minutes after midnight; wrapping past midnight
+/// when `from > to`), acknowledgements and steps take `slower` times as long.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OffHours {
+    /// Start of the off hours, minutes after midnight.
+    pub from: f64,
+    /// End of the off hours, minutes after midnight.
+    pub to: f64,
+    /// Factor on acknowledgement delays and step durations (>= 1 for slower).
+    pub slower: f64,
+}
+
+impl OffHours {
+    /// Whether minute-of-day `tod` (0..1440) falls in the off hours.
+    pub fn contains(&self, tod: f64) -> bool {
+        if self.from <= self.to {
+            tod >= self.from && tod < self.to
+        } else {
+            tod >= self.from || tod < self.to
+        }
+    }
 }
 
 /// An escalation policy, in the manner of common on-call tools.

@@ -48,6 +48,7 @@ pub struct RawExercise {
     pub seed: Option<Spanned<i64>>,
     pub trials: Option<Spanned<i64>>,
     pub horizon: Option<Spanned<RawDist>>,
+    pub start: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +65,15 @@ pub struct RawDetection {
 pub struct RawTeam {
     pub capacity: Spanned<i64>,
     pub escalation: Option<Spanned<RawEscalation>>,
+    pub off_hours: Option<Spanned<RawOffHours>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOffHours {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub slower: Spanned<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ use super::raw::{RawEscalation, RawStep};
 use super::{Part, Source, dist, topology};
 use crate::batch::MAX_TRIALS;
 use crate::error::{ScenarioError, similar};
-use crate::model::{Detection, Dist, Escalation, EscalationLevel, FaultKindTag, Monitor, Scenario, Step, Team};
+use crate::model::{Clock, Detection, Dist, Escalation, EscalationLevel, FaultKindTag, Monitor, OffHours, Scenario, Step, Team};
 use crate::sim::rng::StreamKey;
 
 /// Most steps, teams and escalation levels a scenario may have (far beyond any real plan).
@@ -46,6 +46,7 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
     let mut description = String::new();
     let (mut seed, mut trials) = (None, None);
     let mut horizon = DEFAULT_HORIZON;
+    let mut start = None;
     if let Some(e) = &main.raw.exercise {
         let e = e.get_ref();
         if let Some(n) = &e.name {
@@ -75,6 +76,13 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
                 ));
             }
             trials = Some(n as u64);
+        }
+        if let Some(c) = &e.start {
+            start = Some(if c.get_ref() == "any" {
+                Clock::Any
+            } else {
+                Clock::At(clock(&main.src, c)?)
+            });
         }
         if let Some(h) = &e.horizon {
             horizon = match dist::check(&main.src, h)? {
@@ -122,11 +130,41 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
             },
         };
         has_escalation.push(t.escalation.is_some());
+        let off_hours = match &t.off_hours {
+            None => None,
+            Some(o) => {
+                if start.is_none() {
+                    return Err(src.error(
+                        o.span(),
+                        format!(
+                            "team \"{}\" is slower off hours, but the exercise has no clock time",
+                            name.get_ref()
+                        ),
+                        Some("add start = \"02:30\" (or \"any\") to [exercise]".into()),
+                    ));
+                }
+                let r = o.get_ref();
+                let slower = *r.slower.get_ref();
+                if !(slower.is_finite() && slower > 0.0 && slower <= 100.0) {
+                    return Err(src.error(
+                        r.slower.span(),
+                        format!("slower = {slower}: use a factor above 0 and at most 100, e.g. 1.5"),
+                        None,
+                    ));
+                }
+                Some(OffHours {
+                    from: clock(src, &r.from)?,
+                    to: clock(src, &r.to)?,
+                    slower,
+                })
+            }
+        };
         teams.push(Team {
             name: name.get_ref().clone(),
             capacity: cap as u32,
             escalation,
             key: StreamKey::named(&format!("team:{}", name.get_ref())),
+            off_hours,
         });
     }
     let team_index: HashMap<&str, usize> = teams.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
@@ -355,6 +393,7 @@ pub(super) fn check(path: &Path, parts: &[Part]) -> Result<Scenario, ScenarioErr
         stores: world.stores,
         topology: world.topology,
         horizon,
+        start,
         objectives: Vec::new(),
     };
     sc.link();
@@ -407,6 +446,23 @@ fn escalation(src: &Source, e: &Spanned<RawEscalation>) -> Result<Escalation, Sc
         repeat,
         last_resort: dist::check(src, &r.last_resort)?,
     })
+}
+
+/// A clock time "HH:MM" as minutes after midnight.
+fn clock(src: &Source, c: &Spanned<String>) -> Result<f64, ScenarioError> {
+    let bad = || {
+        src.error(
+            c.span(),
+            format!("\"{}\" is not a clock time", c.get_ref()),
+            Some("write hours and minutes, e.g. \"02:30\" or \"20:00\"".into()),
+        )
+    };
+    let (h, m) = c.get_ref().split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok((h * 60 + m) as f64)
 }
 
 pub(super) fn probability(src: &Source, p: Option<&Spanned<f64>>, what: &str) -> Result<f64, ScenarioError> {

@@ -20,7 +20,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand::Rng;
 
-use crate::model::{Effect, FaultKindTag, Scenario, StepId, TeamId};
+use crate::model::{Clock, Effect, FaultKindTag, Scenario, StepId, TeamId};
 use rng::{StreamKey, TrialStreams};
 use world::{Cause, World};
 
@@ -230,6 +230,8 @@ pub struct Workspace {
     last_finish: f64,
     /// Steps started and not yet finished.
     running: u32,
+    /// Clock time of t = 0 in this trial (minutes after midnight; NaN when not modelled).
+    clock0: f64,
     world: World,
     /// The outcome of the last trial run with this workspace.
     pub out: TrialOutcome,
@@ -278,6 +280,7 @@ impl Workspace {
             last_step: NONE,
             last_finish: 0.0,
             running: 0,
+            clock0: f64::NAN,
             world: World::new(sc),
             out: TrialOutcome {
                 critical: vec![false; n],
@@ -314,6 +317,11 @@ impl Workspace {
         self.last_step = NONE;
         self.last_finish = 0.0;
         self.running = 0;
+        self.clock0 = match sc.start {
+            None => f64::NAN,
+            Some(Clock::At(c)) => c,
+            Some(Clock::Any) => f64::NAN, // drawn in `run_trial`
+        };
         self.world.reset(sc);
         let o = &mut self.out;
         o.critical.fill(false);
@@ -356,6 +364,9 @@ fn monitor_key(sc: &Scenario, m: usize, f: Option<usize>) -> StreamKey {
 /// Play one trial; the outcome is left in `ws.out`.
 pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, obs: &mut O) {
     ws.reset(sc);
+    if sc.start == Some(Clock::Any) {
+        ws.clock0 = 1440.0 * streams.stream(StreamKey::named("clock")).random::<f64>();
+    }
     let faults = &sc.topology.faults;
     if faults.is_empty() {
         inject_implicit(sc, streams, ws, obs);
@@ -497,14 +508,14 @@ fn alert<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
     }
     ws.opened = true;
     ws.out.detect = t - ws.out.t0;
-    let t_ack = page(sc, sc.first_responder, t, streams, obs);
+    let t_ack = page(sc, sc.first_responder, t, ws.clock0, streams, obs);
     ws.out.ack = t_ack - t;
     ws.push(t_ack, Ev::Engage(sc.first_responder as u32));
 }
 
 /// Page `team`'s escalation policy from time `t`; returns the time of acknowledgement (or of
 /// the last resort).
-fn page<O: Observer>(sc: &Scenario, team: TeamId, mut t: f64, streams: TrialStreams, obs: &mut O) -> f64 {
+fn page<O: Observer>(sc: &Scenario, team: TeamId, mut t: f64, clock0: f64, streams: TrialStreams, obs: &mut O) -> f64 {
     let esc = &sc.teams[team].escalation;
     let mut rng = streams.stream(sc.teams[team].key);
     for pass in 0..=esc.repeat {
@@ -513,7 +524,7 @@ fn page<O: Observer>(sc: &Scenario, team: TeamId, mut t: f64, streams: TrialStre
                 obs.on(t, Event::Page { team, level, pass });
             }
             if rng.random::<f64>() < lv.ack {
-                t += lv.ack_delay.sample(&mut rng);
+                t += lv.ack_delay.sample(&mut rng) * slower(sc, team, clock0, t);
                 if O::ACTIVE {
                     obs.on(t, Event::Ack { team, level });
                 }
@@ -530,6 +541,16 @@ fn page<O: Observer>(sc: &Scenario, team: TeamId, mut t: f64, streams: TrialStre
         obs.on(t, Event::LastResort { team });
     }
     t
+}
+
+/// How much slower `team` works at time `t` of a trial whose t = 0 is at `clock0` (minutes
+/// after midnight): its off-hours factor at night, else 1.
+#[inline]
+fn slower(sc: &Scenario, team: TeamId, clock0: f64, t: f64) -> f64 {
+    match sc.teams[team].off_hours {
+        Some(o) if clock0.is_finite() && o.contains((clock0 + t).rem_euclid(1440.0)) => o.slower,
+        _ => 1.0,
+    }
 }
 
 /// A team acknowledged its page. The first responder's acknowledgement starts the plan and
@@ -570,7 +591,7 @@ pub(crate) fn level_reached<O: Observer>(sc: &Scenario, streams: TrialStreams, w
     for &team in &sc.topology.levels[level].page {
         if !ws.engaged[team] && !ws.paged[team] {
             ws.paged[team] = true;
-            let t_ack = page(sc, team, t, streams, obs);
+            let t_ack = page(sc, team, t, ws.clock0, streams, obs);
             ws.push(t_ack, Ev::Engage(team as u32));
         }
     }
@@ -727,8 +748,9 @@ fn start<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Workspace, 
     let mut rng = streams.stream(step.key);
     let mut total = 0.0;
     let mut attempts = 0;
+    let factor = slower(sc, step.team, ws.clock0, t);
     loop {
-        total += step.duration.sample(&mut rng);
+        total += step.duration.sample(&mut rng) * factor;
         attempts += 1;
         if step.fail > 0.0 && attempts < MAX_ATTEMPTS && rng.random::<f64>() < step.fail {
             if O::ACTIVE {

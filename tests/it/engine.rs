@@ -165,3 +165,32 @@ fn a_trace_agrees_with_what_the_batch_counted() {
         assert_eq!(replay(&sc, 42, k).events, tr.events);
     }
 }
+
+#[test]
+fn a_team_slower_off_hours_takes_longer_at_night() {
+    let text = |start: &str| {
+        format!(
+            "[exercise]\nstart = \"{start}\"\n{}\n[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"30m\"\n",
+            head("10m", "5m", 1).replace(
+                "capacity = 1\n",
+                "capacity = 1\noff_hours = { from = \"20:00\", to = \"08:00\", slower = 2.0 }\n"
+            )
+        )
+    };
+    // At 23:00 the acknowledgement (5m) and the step (30m) take twice as long: 10 + 10 + 60.
+    let night = summarize_range(&scenario(&text("23:00")), 1, 0..50, None);
+    assert_eq!((night.recovery.min(), night.recovery.max()), (80.0, 80.0));
+    let day = summarize_range(&scenario(&text("12:00")), 1, 0..50, None);
+    assert_eq!((day.recovery.min(), day.recovery.max()), (45.0, 45.0));
+    // Drawn per trial: night (20:00-08:00, half the day, minus edges) about half the time.
+    let any = scenario(&text("any"));
+    let n = 4000;
+    let slow = (0..n).filter(|&k| replay(&any, 1, k).outcome.recovery > 45.0).count() as f64 / n as f64;
+    // Slower when the page (at 10m) or the step (at 15m) falls at night: t = 0 between 19:45
+    // and 07:50, 12 h 05 m of 24 h. Binomial sd over 4000 trials is 0.008; allow 0.03.
+    assert!((slow - (12.0 * 60.0 + 5.0) / 1440.0).abs() < 0.03, "{slow}");
+    // Off hours without a clock time is refused, pointing at the team's off_hours.
+    let no_clock = text("23:00").replace("[exercise]\nstart = \"23:00\"\n", "");
+    let e = drillsim::scenario::load_str(std::path::Path::new("t.toml"), &no_clock).unwrap_err();
+    assert!(e.message.contains("no clock time"), "{e}");
+}

@@ -117,7 +117,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_field.toml",
-        r#"scenarios/invalid/unknown_field.toml:8:1: unknown field `capacty`, expected `capacity` or `escalation`
+        r#"scenarios/invalid/unknown_field.toml:8:1: unknown field `capacty`, expected one of `capacity`, `escalation`, `off_hours`
   help: check the spelling; the README lists every field"#,
     ),
     (
