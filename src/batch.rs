@@ -16,8 +16,7 @@ use crate::stats::Summary;
 /// Trials per chunk: large enough that merging is cheap, small enough to balance two cores.
 pub const CHUNK: u64 = 2048;
 
-/// Most trials a run accepts (a billion is hours of work; beyond is a typo).
-pub const MAX_TRIALS: u64 = 1_000_000_000;
+pub use crate::model::limits::MAX_TRIALS;
 
 /// How to run a batch.
 #[derive(Clone, Debug)]

@@ -5,12 +5,14 @@
 //! because names (not indices) key the random streams and the reports.
 
 pub mod dist;
+pub mod limits;
+pub mod stream;
 pub mod topology;
 
 pub use dist::Dist;
 pub use topology::*;
 
-use crate::sim::rng::StreamKey;
+pub use stream::StreamKey;
 
 /// Index of a team in [`Scenario::teams`].
 pub type TeamId = usize;

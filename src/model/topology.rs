@@ -1,8 +1,8 @@
 //! The world a plan acts on: components, business services, data stores, faults, monitors
 //! and severity levels (checked; indices refer into the owning [`super::Scenario`]).
 
+use super::stream::StreamKey;
 use super::{Dist, TeamId};
-use crate::sim::rng::StreamKey;
 
 /// Index into [`Topology::components`].
 pub type CompId = usize;

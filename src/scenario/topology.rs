@@ -9,8 +9,8 @@ use super::raw::{RawEffect, RawFile, RawWhen};
 use super::validate::{check_name, probability, unknown};
 use super::{Part, Source, dist};
 use crate::error::ScenarioError;
+use crate::model::StreamKey;
 use crate::model::*;
-use crate::sim::rng::StreamKey;
 
 /// A named entry and the file it came from.
 pub(super) type Named<'a, T> = (&'a Source, &'a Spanned<String>, &'a Spanned<T>);

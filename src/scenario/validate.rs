@@ -7,10 +7,10 @@ use toml::Spanned;
 
 use super::raw::{RawEscalation, RawStep};
 use super::{Part, Source, dist, topology};
-use crate::batch::MAX_TRIALS;
 use crate::error::{ScenarioError, similar};
+use crate::model::StreamKey;
+use crate::model::limits::MAX_TRIALS;
 use crate::model::{Clock, Detection, Dist, Escalation, EscalationLevel, FaultKindTag, Monitor, OffHours, Scenario, Step, Team};
-use crate::sim::rng::StreamKey;
 
 /// Most steps, teams and escalation levels a scenario may have (far beyond any real plan).
 const MAX_STEPS: usize = 100_000;
