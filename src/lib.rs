@@ -33,8 +33,25 @@
 //! assert_eq!(sum.recovery.quantile(0.5), 45.0);
 //! ```
 //!
-//! Layout: [`scenario`] reads and checks files into the [`model`]; [`sim`] plays one trial;
-//! [`batch`] runs many in parallel into a [`stats::Summary`]; [`report`] writes it out.
+//! ## Layout
+//!
+//! Modules stand in layers; a module imports only modules of lower layers, never one beside or
+//! above it (a test, `tests/it/layers.rs`, reads every `crate::` path and keeps it so):
+//!
+//! ```text
+//! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
+//! 6  plot                        plotters charts (PNG with a bundled font, SVG)
+//! 5  check  compare  sensitivity objectives judged, paired revisions, levers re-run
+//! 4  batch                       Monte Carlo trials in parallel, merged exactly
+//! 3  stats                       mergeable summaries, quantiles, intervals
+//! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
+//! 1  model                       the checked types, stream keys, limits
+//! 0  error  text  output         errors with positions, escaping and formatting, the writer
+//! ```
+//!
+//! [`scenario`] reads and checks files into the [`model`]; [`sim`] plays one trial of a model
+//! and never sees a file; [`batch`] runs many trials into a [`stats::Summary`]; [`report`]
+//! writes it out. The command line (`src/cli/`, in the binary) stands on top of all of them.
 #![warn(missing_docs)]
 
 pub mod batch;
