@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::json::Timing;
 use crate::model::Scenario;
 use crate::stats::{Sketch, Summary};
+use crate::text::printable;
 
 fn row(out: &mut String, label: &str, s: &Sketch) {
     let _ = writeln!(
@@ -23,9 +24,9 @@ fn row(out: &mut String, label: &str, s: &Sketch) {
 /// A few dozen lines a person reads at the end of a run.
 pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "drillsim {}: {}", env!("CARGO_PKG_VERSION"), sc.name);
+    let _ = writeln!(out, "drillsim {}: {}", env!("CARGO_PKG_VERSION"), printable(&sc.name));
     if !sc.description.is_empty() {
-        let _ = writeln!(out, "  {}", sc.description);
+        let _ = writeln!(out, "  {}", printable(&sc.description));
     }
     let _ = writeln!(out, "  trials {}   seed {seed}", sum.trials);
     let _ = writeln!(out);
@@ -56,7 +57,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             let _ = writeln!(
                 out,
                 "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
-                svc.name,
+                printable(&svc.name),
                 d.mean(),
                 d.quantile(0.5),
                 d.quantile(0.95),
@@ -82,7 +83,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             let _ = writeln!(
                 out,
                 "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
-                st.name,
+                printable(&st.name),
                 d.mean(),
                 d.quantile(0.5),
                 d.quantile(0.95),
@@ -103,7 +104,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             .levels
             .iter()
             .enumerate()
-            .map(|(i, l)| format!("{l} {:.1}%", 100.0 * sum.level_share(i)))
+            .map(|(i, l)| format!("{} {:.1}%", printable(l), 100.0 * sum.level_share(i)))
             .collect();
         let _ = writeln!(out, "  highest level reached: {}", shares.join(", "));
     }
@@ -113,14 +114,20 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     let _ = writeln!(out, "  steps most often on the critical path:");
     for &(i, c) in crit.iter().take(5) {
         let s = &sc.steps[i];
-        let _ = writeln!(out, "    {:<24} {:>5.1}%  (team {})", s.id, 100.0 * c, sc.teams[s.team].name);
+        let _ = writeln!(
+            out,
+            "    {:<24} {:>5.1}%  (team {})",
+            printable(&s.id),
+            100.0 * c,
+            printable(&sc.teams[s.team].name)
+        );
     }
     let _ = writeln!(out, "  team utilization (busy share of capacity, acknowledgement to close):");
     for (i, t) in sc.teams.iter().enumerate() {
         let _ = writeln!(
             out,
             "    {:<24} {:>5.1}%  (capacity {})",
-            t.name,
+            printable(&t.name),
             100.0 * sum.utilization(i),
             t.capacity
         );
