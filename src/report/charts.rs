@@ -299,14 +299,18 @@ fn tornado(s: &crate::sensitivity::Sensitivity, targets: Targets) -> Result<Char
     )
 }
 
-/// The Gantt chart of the representative trial: detection, paging, then each step that ran
-/// (in order of start) with its wait (for the team, a detected fault or a level), its work
-/// and its failed attempts; the recovery and the RTO as markers. Times are from the first
-/// fault, as the trial's measures are. At most [`timeline::MAX_ROWS`] steps get a row; the
-/// work of the others is drawn merged in one last row.
-pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
-    let o = &r.trace.outcome;
-    let t0 = o.t0;
+/// What the trial's events put on its timeline, in minutes from the first fault.
+struct Marks {
+    /// Per step: when it became ready (NaN if never).
+    ready: Vec<f64>,
+    /// Per step: when a failed attempt was started again.
+    retries: Vec<Vec<f64>>,
+    /// Faults, business services back up, the recovery.
+    markers: Vec<Marker>,
+}
+
+fn marks(sc: &Scenario, r: &super::full::Representative) -> Marks {
+    let t0 = r.trace.outcome.t0;
     let mut ready = vec![f64::NAN; sc.steps.len()];
     let mut retries: Vec<Vec<f64>> = vec![Vec::new(); sc.steps.len()];
     let mut markers = Vec::new();
@@ -334,6 +338,22 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
             _ => {}
         }
     }
+    Marks { ready, retries, markers }
+}
+
+/// The Gantt chart of the representative trial: detection, paging, then each step that ran
+/// (in order of start) with its wait (for the team, a detected fault or a level), its work
+/// and its failed attempts; the recovery and the RTO as markers. Times are from the first
+/// fault, as the trial's measures are. At most [`timeline::MAX_ROWS`] steps get a row; the
+/// work of the others is drawn merged in one last row.
+pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
+    let o = &r.trace.outcome;
+    let t0 = o.t0;
+    let Marks {
+        ready,
+        retries,
+        mut markers,
+    } = marks(sc, r);
     markers.extend(rto_markers(sc));
     let first = sc.teams[sc.first_responder].name.as_str();
     let phase = |label: String, from: f64, to: f64| GanttRow {

@@ -235,6 +235,15 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         }
         Event::EffectFailed { step, why } => format!("step {} FAILED its effect: {why}", sc.steps[*step].id),
         Event::EffectDone { what, .. } => format!("  -> {what}"),
+        other => world_event(sc, other),
+    }
+}
+
+/// Events of the topology: components, business services, power, failovers, intruders,
+/// stores, and how the trial ends.
+fn world_event(sc: &Scenario, e: &Event) -> String {
+    let comp = |c: &usize| sc.topology.components[*c].name.as_str();
+    match e {
         Event::Component { comp: c, up, cause } => {
             format!(
                 "{} {} {} (cause: {})",
@@ -275,6 +284,9 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         ),
         Event::Recovered if sc.services.is_empty() => "recovered: the plan's final step is done".to_string(),
         Event::Recovered => "recovered: every business service is up".to_string(),
+        // Plan and incident events are described by `describe`, which hands over only the
+        // topology's; should a new kind of event arrive here, it is shown as it is.
+        other => format!("{other:?}"),
     }
 }
 

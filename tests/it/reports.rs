@@ -741,3 +741,62 @@ fn write_removes_charts_a_report_no_longer_has() {
     report::write(tmp.path(), &files, "png".parse::<Formats>().unwrap()).unwrap();
     assert_eq!(listing(tmp.path()), ["notes.txt", "recovery_cdf.png"]);
 }
+
+/// A scenario whose free text holds terminal escapes (clear the screen, set the window title,
+/// ring the bell, a C1 control) and newlines (names with control characters are refused).
+const HOSTILE: &str = r#"
+[exercise]
+name = "evil\u001b[2J"
+description = "line one\nline two \u001b]0;owned\u0007"
+
+[detection]
+delay = "10m"
+page = "ops"
+
+[teams.ops]
+capacity = 1
+[teams.ops.escalation]
+last_resort = "30m"
+[[teams.ops.escalation.level]]
+name = "primary"
+ack = 1.0
+ack_delay = "3m"
+timeout = "10m"
+
+[[step]]
+id = "fix"
+title = "Fix\u009b it \u001b[0m"
+team = "ops"
+duration = "15m"
+"#;
+
+#[test]
+fn names_reach_no_terminal_as_control_characters_and_the_replay_command_is_quoted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("my plan's $(x).toml");
+    std::fs::write(&f, HOSTILE).unwrap();
+    let f = f.display().to_string();
+    let controls = |b: &[u8]| {
+        let s = String::from_utf8_lossy(b);
+        s.chars().filter(|c| c.is_control() && *c != '\n').count()
+    };
+    let trace = drillsim(tmp.path(), &["trace", &f]);
+    assert!(trace.status.success(), "{}", String::from_utf8_lossy(&trace.stderr));
+    assert_eq!(controls(&trace.stdout), 0, "{}", String::from_utf8_lossy(&trace.stdout));
+    assert!(String::from_utf8_lossy(&trace.stdout).contains("step fix starts: Fix\\u{9b} it \\u{1b}[0m (team ops)"));
+
+    let run = drillsim(
+        tmp.path(),
+        &["run", &f, "-n", "50", "-q", "--sensitivity-trials", "10", "--out", "r"],
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(controls(&run.stdout), 0, "{}", String::from_utf8_lossy(&run.stdout));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("evil\\u{1b}[2J"));
+
+    let md = std::fs::read(tmp.path().join("r/report.md")).unwrap();
+    assert_eq!(controls(&md), 0, "{}", String::from_utf8_lossy(&md));
+    let md = String::from_utf8(md).unwrap();
+    let quoted = drillsim::text::shell_word(&f);
+    assert!(quoted.starts_with('\'') && quoted.contains(r"'\''"), "{quoted}");
+    assert!(md.contains(&format!("drillsim trace {quoted} --seed ")), "{md}");
+}
