@@ -27,6 +27,22 @@ pub const DEFAULT_TRIALS: u64 = 4000;
 /// tried); a larger plan's levers are chosen by criticality, see [`chosen`].
 pub const LEVER_BUDGET: usize = 32;
 
+/// The analysis runs at most this many times the run's own trials in all (the base and every
+/// lever together), so that a report costs a small multiple of its run whatever the plan.
+pub const COST_SHARE: u64 = 4;
+
+/// Fewest trials per lever the cost share may leave (a tiny run still gets an analysis).
+pub const MIN_TRIALS: u64 = 100;
+
+/// Trials per lever for a run of `run_trials` trials of `sc` when `requested` are asked for:
+/// at most the run's trials, and at most [`COST_SHARE`] times the run's trials shared by the
+/// base and the levers tried (but not below [`MIN_TRIALS`]).
+pub fn trials_per_lever(sc: &Scenario, requested: u64, run_trials: u64) -> u64 {
+    let variants = 1 + (sc.steps.len() + sc.teams.len()).min(LEVER_BUDGET) as u64;
+    let share = (COST_SHARE * run_trials.max(1) / variants).max(MIN_TRIALS);
+    requested.min(run_trials.max(1)).min(share)
+}
+
 /// The factor applied to a step's duration.
 pub const STEP_FACTOR: f64 = 0.8;
 

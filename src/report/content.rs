@@ -5,7 +5,7 @@ use super::doc::{Block, Doc, Tone};
 use super::full::{Context, VERDICT_TARGET};
 use super::timeline::{self, MAX_ROWS};
 use crate::plot::Chart;
-use crate::sensitivity::Sensitivity;
+use crate::sensitivity::{self, Sensitivity};
 use crate::sim::trace::wall_clock_at;
 use crate::stats::Sketch;
 use crate::text::{clock, human, shell_command};
@@ -397,8 +397,17 @@ fn sensitivity_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) 
     } else {
         String::new()
     };
+    let cap = sensitivity::trials_per_lever(ctx.sc, u64::MAX, ctx.sum.trials);
+    let held = if s.trials == cap && cap < ctx.sum.trials {
+        format!(
+            "; the analysis is held to at most {} times the run's trials in all, which sets this count",
+            sensitivity::COST_SHARE
+        )
+    } else {
+        String::new()
+    };
     b.push(Block::Para(format!(
-        "Each lever changes one thing: a step's duration cut by 20%, or one more person in a team.{budget} Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
+        "Each lever changes one thing: a step's duration cut by 20%, or one more person in a team.{budget} Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it{held}); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
         s.trials - 1,
         s.seed,
         human(s.base.p95),

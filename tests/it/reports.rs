@@ -654,6 +654,35 @@ fn a_large_plan_gets_a_lever_budget_and_charts_with_capped_rows() {
     }
 }
 
+#[test]
+fn the_sensitivity_analysis_costs_a_few_runs_at_most() {
+    let large = large_plan(1000, 20);
+    let variants = 1 + sensitivity::LEVER_BUDGET as u64;
+    let per = sensitivity::trials_per_lever(&large, 4000, 20_000);
+    assert_eq!(per, sensitivity::COST_SHARE * 20_000 / variants);
+    assert!(per * variants <= sensitivity::COST_SHARE * 20_000);
+    // A long run keeps what was asked for; a tiny one keeps the floor.
+    assert_eq!(sensitivity::trials_per_lever(&large, 4000, 1_000_000), 4000);
+    assert_eq!(sensitivity::trials_per_lever(&large, 4000, 200), sensitivity::MIN_TRIALS);
+    let ref20 = drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap();
+    assert_eq!(
+        sensitivity::trials_per_lever(&ref20, 4000, 100_000),
+        4000,
+        "the default run is not held back"
+    );
+
+    // The report says when the cost share set the count.
+    let (sc, sum) = small();
+    let mut opt = options("md");
+    opt.sensitivity_trials = 4000;
+    let files = report::build(&sc, SEED, &sum, None, &opt).unwrap();
+    let md = text(&files[0]);
+    let per = sensitivity::trials_per_lever(&sc, 4000, sum.trials);
+    assert!(per < sum.trials);
+    assert!(md.contains(&format!("{per} trials per lever keep the report cheap")), "{md}");
+    assert!(md.contains("held to at most 4 times the run's trials in all"), "{md}");
+}
+
 // ---- the command line ----
 
 fn drillsim(dir: &Path, args: &[&str]) -> std::process::Output {
