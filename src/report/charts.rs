@@ -11,7 +11,7 @@ use crate::sensitivity::LeverKind;
 use crate::sim::Event;
 use crate::stats::Sketch;
 
-/// Most steps drawn in the criticality chart, and most levers in the tornado.
+/// Most rows of the criticality and utilization charts (the rest share one last row).
 pub const MAX_BARS: usize = 30;
 /// Most levers drawn in the tornado.
 pub const MAX_LEVERS: usize = 15;
@@ -60,6 +60,24 @@ pub fn quantile_markers(s: &Sketch) -> Vec<Marker> {
     .collect()
 }
 
+/// Most curves on one CDF chart (services, stores): beyond a handful, colours and dashes no
+/// longer tell them apart and the legend would cover the plot.
+pub const MAX_CURVES: usize = 8;
+
+/// Which of `sketches` get a curve: all when they are few, else the [`MAX_CURVES`] with the
+/// longest p95 (in file order), the title saying so.
+fn capped_curves(sketches: &[Sketch], title: &str) -> (Vec<usize>, String) {
+    let mut idx: Vec<usize> = (0..sketches.len()).collect();
+    if idx.len() <= MAX_CURVES {
+        return (idx, title.to_string());
+    }
+    let p95 = |i: usize| sketches[i].quantile(0.95);
+    idx.sort_by(|&a, &b| p95(b).total_cmp(&p95(a)).then(a.cmp(&b)));
+    idx.truncate(MAX_CURVES);
+    idx.sort_unstable();
+    (idx, format!("{title}: the {MAX_CURVES} longest at p95 of {}", sketches.len()))
+}
+
 type Job<'a> = Box<dyn Fn() -> Result<Chart, PlotError> + Send + Sync + 'a>;
 
 /// Every chart that applies, in report order (drawn in parallel on the current rayon pool).
@@ -92,10 +110,11 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
         Box::new(move || plot::cdf_overlay(&cdf, &[("recovery time", &sum.recovery)], targets)),
     ];
     if !sc.services.is_empty() {
-        let markers = sc
-            .services
+        let (shown, title) = capped_curves(&sum.downtime, "Downtime per business service");
+        let markers = shown
             .iter()
-            .filter_map(|s| {
+            .filter_map(|&i| {
+                let s = &sc.services[i];
                 s.rto.map(|r| Marker {
                     at: r,
                     label: format!("RTO {}", s.name),
@@ -105,24 +124,25 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
             .collect();
         let spec = CdfChart {
             name: "downtime".into(),
-            title: "Downtime per business service".into(),
+            title,
             x_label: "downtime (minutes after the fault)".into(),
             markers,
         };
         jobs.push(Box::new(move || {
-            let series: Vec<(&str, &Sketch)> = sc.services.iter().map(|s| s.name.as_str()).zip(&sum.downtime).collect();
+            let series: Vec<(&str, &Sketch)> = shown.iter().map(|&i| (sc.services[i].name.as_str(), &sum.downtime[i])).collect();
             plot::cdf_overlay(&spec, &series, targets)
         }));
     }
     if !sc.stores.is_empty() {
+        let (shown, title) = capped_curves(&sum.data_lost, "Data lost per store (writes since the last good backup)");
         let spec = CdfChart {
             name: "data_lost".into(),
-            title: "Data lost per store (writes since the last good backup)".into(),
+            title,
             x_label: "data lost (minutes of writes)".into(),
             markers: Vec::new(),
         };
         jobs.push(Box::new(move || {
-            let series: Vec<(&str, &Sketch)> = sc.stores.iter().map(|s| s.name.as_str()).zip(&sum.data_lost).collect();
+            let series: Vec<(&str, &Sketch)> = shown.iter().map(|&i| (sc.stores[i].name.as_str(), &sum.data_lost[i])).collect();
             plot::cdf_overlay(&spec, &series, targets)
         }));
     }

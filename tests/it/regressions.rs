@@ -1,5 +1,5 @@
-//! Regression tests named after the bugs a review found in the engine (each failed before its
-//! fix), with the scenario that showed it.
+//! Regression tests named after the bugs a review found in the engine, the trace and the report
+//! (each failed before its fix), with the scenario that showed it.
 
 use drillsim::batch::summarize_range;
 use drillsim::sim::Event;

@@ -655,6 +655,29 @@ fn a_large_plan_gets_a_lever_budget_and_charts_with_capped_rows() {
 }
 
 #[test]
+fn a_cdf_chart_of_many_services_draws_the_longest_few() {
+    let mut t = format!("{}\n[components.feed]\nkind = \"power_feed\"\n", head("5m", "2m", 1));
+    for i in 0..12 {
+        t.push_str(&format!(
+            "[components.web{i}]\nkind = \"service\"\npower = \"feed\"\nrestart = \"auto\"\n[services.shop{i}]\nneeds = [\"web{i}\"]\n"
+        ));
+    }
+    t.push_str("[[fault]]\nid = \"dark\"\nkind = \"power_loss\"\ntarget = \"feed\"\noutage = { dist = \"uniform\", min = \"30m\", max = \"2h\" }\n");
+    t.push_str("[[step]]\nid = \"note\"\nteam = \"ops\"\nduration = \"5m\"\n");
+    let sc = scenario(&t);
+    let sum = summarize_range(&sc, 1, 0..200, None);
+    let files = report::build(&sc, 1, &sum, None, &options("svg")).unwrap();
+    let texts: Vec<String> = svg_texts(text(file(&files, "downtime.svg"))).into_iter().map(|t| t.1).collect();
+    let cap = drillsim::report::charts::MAX_CURVES;
+    assert!(
+        texts.contains(&format!("Downtime per business service: the {cap} longest at p95 of 12")),
+        "{texts:?}"
+    );
+    let curves = (0..12).filter(|i| texts.contains(&format!("shop{i}"))).count();
+    assert_eq!(curves, cap, "{texts:?}");
+}
+
+#[test]
 fn the_sensitivity_analysis_costs_a_few_runs_at_most() {
     let large = large_plan(1000, 20);
     let variants = 1 + sensitivity::LEVER_BUDGET as u64;
