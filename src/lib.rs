@@ -66,3 +66,4 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod sim;
 pub mod stats;
+pub mod text;

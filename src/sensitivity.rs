@@ -4,9 +4,13 @@
 //! duration multiplied by 0.8, see [`Dist::scaled`](crate::model::Dist::scaled)), or one more
 //! person in a team (capacity + 1). Every variant is run with the same seed and the same trial
 //! indices as the base, so each trial draws the same random numbers from its named streams
-//! (DESIGN.md, common random numbers) and the difference between a variant and the base is
-//! the effect of the change, not sampling noise. That is why a few thousand trials per lever
-//! are enough where comparing two independent runs would need far more.
+//! (common random numbers) and the difference between a variant and the base is the effect of
+//! the change, not sampling noise. That is why a few thousand trials per lever are enough
+//! where comparing two independent runs would need far more.
+//!
+//! The cost is bounded: at most [`LEVER_BUDGET`] levers are tried, the steps most often on
+//! the base's critical path and the teams that own them, so a plan of 1,000 steps costs a few
+//! dozen variants, not a thousand.
 
 use rayon::prelude::*;
 
@@ -18,6 +22,26 @@ use crate::stats::Summary;
 /// numbers a lever's effect on p95 is stable to well under a minute at this size, and all
 /// levers of ref20 (24) cost about a tenth of a 1,000,000-trial run.
 pub const DEFAULT_TRIALS: u64 = 4000;
+
+/// Most levers tried in one analysis (every shipped plan has fewer, so all of theirs are
+/// tried); a larger plan's levers are chosen by criticality, see [`chosen`].
+pub const LEVER_BUDGET: usize = 32;
+
+/// The analysis runs at most this many times the run's own trials in all (the base and every
+/// lever together), so that a report costs a small multiple of its run whatever the plan.
+pub const COST_SHARE: u64 = 4;
+
+/// Fewest trials per lever the cost share may leave (a tiny run still gets an analysis).
+pub const MIN_TRIALS: u64 = 100;
+
+/// Trials per lever for a run of `run_trials` trials of `sc` when `requested` are asked for:
+/// at most the run's trials, and at most [`COST_SHARE`] times the run's trials shared by the
+/// base and the levers tried (but not below [`MIN_TRIALS`]).
+pub fn trials_per_lever(sc: &Scenario, requested: u64, run_trials: u64) -> u64 {
+    let variants = 1 + (sc.steps.len() + sc.teams.len()).min(LEVER_BUDGET) as u64;
+    let share = (COST_SHARE * run_trials.max(1) / variants).max(MIN_TRIALS);
+    requested.min(run_trials.max(1)).min(share)
+}
 
 /// The factor applied to a step's duration.
 pub const STEP_FACTOR: f64 = 0.8;
@@ -83,8 +107,11 @@ pub struct Sensitivity {
     pub trials: u64,
     /// The base's figures over the same trials.
     pub base: Figures,
-    /// Levers, most helpful first (by p95, then mean, then steps before teams in file order).
+    /// Levers tried, most helpful first (by p95, then mean, then steps before teams in file
+    /// order).
     pub levers: Vec<Lever>,
+    /// Levers the plan has (more than were tried when over [`LEVER_BUDGET`]).
+    pub candidates: usize,
     /// Typical uncertainty of a lever's p95 effect, in minutes: half the difference between
     /// the effects measured on the two halves of the trials (root mean square over levers),
     /// which estimates the standard deviation of an effect measured on all of them.
@@ -97,6 +124,30 @@ pub fn levers(sc: &Scenario) -> Vec<LeverKind> {
         .map(LeverKind::StepFaster)
         .chain((0..sc.teams.len()).map(LeverKind::TeamPlusOne))
         .collect()
+}
+
+/// At most `budget` of `sc`'s levers, those that matter most by the base's criticality: a
+/// step scores the trials in which it lay on the critical path, a team the score of its most
+/// critical step. Ties go to steps before teams, in file order; the chosen levers keep the
+/// order of [`levers`].
+pub fn chosen(sc: &Scenario, base: &Summary, budget: usize) -> Vec<LeverKind> {
+    let all = levers(sc);
+    if all.len() <= budget {
+        return all;
+    }
+    let mut team_score = vec![0u64; sc.teams.len()];
+    for (i, s) in sc.steps.iter().enumerate() {
+        team_score[s.team] = team_score[s.team].max(base.critical[i]);
+    }
+    let score = |k: LeverKind| match k {
+        LeverKind::StepFaster(i) => base.critical[i],
+        LeverKind::TeamPlusOne(t) => team_score[t],
+    };
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by(|&a, &b| score(all[b]).cmp(&score(all[a])).then(a.cmp(&b)));
+    order.truncate(budget);
+    order.sort_unstable();
+    order.into_iter().map(|i| all[i]).collect()
 }
 
 /// The scenario with one lever applied.
@@ -129,25 +180,24 @@ pub fn label(sc: &Scenario, lever: LeverKind) -> String {
 pub fn analyse(sc: &Scenario, seed: u64, trials: u64) -> Sensitivity {
     let trials = trials.max(2);
     let mid = trials / 2;
-    let kinds = levers(sc);
-    let jobs: Vec<(Option<LeverKind>, std::ops::Range<u64>)> = std::iter::once(None)
-        .chain(kinds.iter().copied().map(Some))
-        .flat_map(|k| [(k, 0..mid), (k, mid..trials)])
-        .collect();
-    let halves: Vec<Summary> = jobs
-        .into_par_iter()
-        .map(|(k, range)| match k {
-            None => summarize_range(sc, seed, range, None),
-            Some(k) => summarize_range(&apply(sc, k), seed, range, None),
-        })
-        .collect();
+    let run = |k: Option<LeverKind>, range: std::ops::Range<u64>| match k {
+        None => summarize_range(sc, seed, range, None),
+        Some(k) => summarize_range(&apply(sc, k), seed, range, None),
+    };
+    let (b0, b1) = rayon::join(|| run(None, 0..mid), || run(None, mid..trials));
+    let mut base_sum = b0.clone();
+    base_sum.merge(&b1);
+    let kinds = chosen(sc, &base_sum, LEVER_BUDGET);
+    let jobs: Vec<(LeverKind, std::ops::Range<u64>)> = kinds.iter().flat_map(|&k| [(k, 0..mid), (k, mid..trials)]).collect();
+    let mut halves: Vec<Summary> = vec![b0, b1];
+    halves.extend(jobs.into_par_iter().map(|(k, range)| run(Some(k), range)).collect::<Vec<_>>());
     let whole = |a: &Summary, b: &Summary| {
         let mut s = a.clone();
         s.merge(b);
         s
     };
     let p95 = |s: &Summary| s.recovery.quantile(0.95);
-    let base = Figures::of(&whole(&halves[0], &halves[1]));
+    let base = Figures::of(&base_sum);
     let mut sq = 0.0;
     let mut levers: Vec<Lever> = kinds
         .iter()
@@ -174,5 +224,6 @@ pub fn analyse(sc: &Scenario, seed: u64, trials: u64) -> Sensitivity {
         base,
         noise_p95: if kinds.is_empty() { 0.0 } else { (sq / kinds.len() as f64).sqrt() },
         levers,
+        candidates: sc.steps.len() + sc.teams.len(),
     }
 }

@@ -203,20 +203,7 @@ pub fn json(files: &[FileOutcome], confidence: f64, strict: bool) -> Value {
 
 /// Escape text for XML attributes and content.
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            c if (c as u32) < 0x20 && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::xml(s)
 }
 
 /// JUnit XML: a test suite per scenario, a test case per objective. Missed is a failure, a

@@ -99,7 +99,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     if !json_to_stdout {
         std::io::stdout()
             .lock()
-            .write_all(report::text::summary(&sc, seed, &sum, Some(&timing)).as_bytes())?;
+            .write_all(report::terminal::summary(&sc, seed, &sum, Some(&timing)).as_bytes())?;
     }
     if let Some(dir) = report_dir {
         let formats = a.format.unwrap_or(Formats::ALL);

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, PlotError, Targets, frame, num, render, row_labels, style, text_width};
+use super::{Axes, Chart, DrawResult, PlotError, Targets, YAxis, frame, render, row_labels, style, text_width};
 
 /// One bar.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,10 @@ pub struct Bar {
     /// Index into [`BarChart::groups`] (the bar's colour).
     pub group: usize,
 }
+
+/// The group of a bar that stands for the items a capped chart leaves out ("12 other
+/// steps"): drawn in a light grey that no group has, and not in the legend.
+pub const OTHERS_GROUP: usize = usize::MAX;
 
 /// A horizontal bar chart; bars are drawn top to bottom in the order given.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +86,6 @@ impl super::Draw for BarsDraw<'_> {
         let (body, legend) = body.split_vertically(body.dim_in_pixel().1 - self.legend_height());
         let label_w = self.label_width();
         let n = spec.bars.len().max(1);
-        // X range: the values (and zero), with room for the end texts.
         // X range: the values, zero and the spec's range, with room for the end texts.
         let (min0, max0) = spec.x_range.unwrap_or((0.0, 0.0));
         let lo = spec.bars.iter().map(|b| b.value).fold(min0.min(0.0), f64::min);
@@ -107,30 +110,25 @@ impl super::Draw for BarsDraw<'_> {
             0.0
         };
         let (x0, x1) = (lo - left, hi + right);
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .x_label_area_size(50)
-            .y_label_area_size(label_w)
-            .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(style::GRID.mix(0.0))
-            .bold_line_style(style::GRID)
-            .y_labels(0)
-            .y_label_formatter(&|_| String::new())
-            .x_desc(spec.x_label.as_str())
-            .axis_desc_style(style::axis())
-            .label_style(style::label())
-            .x_label_formatter(&|v| num(*v))
-            .draw()?;
+        let mut chart = Axes {
+            x_range: (x0, x1),
+            y_range: (-0.5, n as f64 - 0.5),
+            x_desc: &spec.x_label,
+            y: YAxis::Rows,
+            y_label_area: label_w,
+            margin_bottom: 10,
+        }
+        .draw(&body)?;
         let y_of = |i: usize| (n - 1 - i) as f64;
         for (i, b) in spec.bars.iter().enumerate() {
             let y = y_of(i);
             let rect = [(0.0, y - 0.32), (b.value, y + 0.32)];
-            chart.draw_series(std::iter::once(Rectangle::new(rect, style::color(b.group).filled())))?;
+            let fill = if b.group == OTHERS_GROUP {
+                style::OTHERS
+            } else {
+                style::color(b.group)
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(rect, fill.filled())))?;
             chart.draw_series(std::iter::once(Rectangle::new(rect, ShapeStyle::from(style::INK).stroke_width(1))))?;
             use plotters::style::text_anchor::{HPos, Pos, VPos};
             let (dx, h) = if b.value < 0.0 { (-6, HPos::Right) } else { (6, HPos::Left) };
@@ -158,7 +156,13 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x: 
     use plotters::style::text_anchor::{HPos, Pos, VPos};
     let mut x = x;
     let y = 12;
+    let width = area.dim_in_pixel().0 as i32;
     for (i, g) in groups.iter().enumerate() {
+        // One line: entries that would start past the right edge are not drawn (a plan with
+        // hundreds of teams must not lay out hundreds of invisible names).
+        if x >= width {
+            break;
+        }
         area.draw(&Rectangle::new([(x, y - 7), (x + 18, y + 7)], style::color(i).filled()))?;
         area.draw(&Rectangle::new(
             [(x, y - 7), (x + 18, y + 7)],

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, Marker, PlotError, Targets, draw_markers, frame, nice_step, num, render, style};
+use super::{Axes, Chart, DrawResult, Marker, PlotError, Targets, YAxis, draw_markers, frame, nice_step, num, render, style};
 use crate::stats::Sketch;
 
 /// A histogram of one measure, with markers (p50/p95/p99, the RTO).
@@ -157,24 +157,18 @@ impl super::Draw for Hist<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let body = frame(root, &self.spec.title, &self.range.notes)?;
         let (x0, x1) = (self.range.lo, self.range.hi);
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0.0..self.ymax)?;
-        chart
-            .configure_mesh()
-            .light_line_style(style::GRID.mix(0.0))
-            .bold_line_style(style::GRID)
-            .x_desc(self.spec.x_label.as_str())
-            .y_desc("share of trials (%)")
-            .axis_desc_style(style::axis())
-            .label_style(style::label())
-            .x_label_formatter(&|v| num(*v))
-            .y_label_formatter(&|v| num(*v))
-            .draw()?;
+        let mut chart = Axes {
+            x_range: (x0, x1),
+            y_range: (0.0, self.ymax),
+            x_desc: &self.spec.x_label,
+            y: YAxis::Values {
+                desc: "share of trials (%)",
+                format: &|v| num(*v),
+            },
+            y_label_area: 70,
+            margin_bottom: 10,
+        }
+        .draw(&body)?;
         let fill = style::BARS.filled();
         let edge = ShapeStyle::from(style::color(0)).stroke_width(1);
         chart.draw_series(
@@ -285,24 +279,18 @@ impl super::Draw for Cdf<'_> {
         let body = frame(root, &self.spec.title, &self.range.notes)?;
         let (x0, x1) = (self.range.lo, self.range.hi);
         let ymax = 115.0;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0.0..ymax)?;
-        chart
-            .configure_mesh()
-            .light_line_style(style::GRID.mix(0.0))
-            .bold_line_style(style::GRID)
-            .x_desc(self.spec.x_label.as_str())
-            .y_desc("share of trials at or below x (%)")
-            .axis_desc_style(style::axis())
-            .label_style(style::label())
-            .x_label_formatter(&|v| num(*v))
-            .y_label_formatter(&|v| if *v <= 100.0 { num(*v) } else { String::new() })
-            .draw()?;
+        let mut chart = Axes {
+            x_range: (x0, x1),
+            y_range: (0.0, ymax),
+            x_desc: &self.spec.x_label,
+            y: YAxis::Values {
+                desc: "share of trials at or below x (%)",
+                format: &|v| if *v <= 100.0 { num(*v) } else { String::new() },
+            },
+            y_label_area: 70,
+            margin_bottom: 10,
+        }
+        .draw(&body)?;
         for (i, (name, pts)) in self.curves.iter().enumerate() {
             let st = ShapeStyle::from(style::line(i)).stroke_width(3);
             let dash = DASHES[i % DASHES.len()];

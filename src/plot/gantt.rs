@@ -5,17 +5,20 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, Marker, PlotError, Targets, draw_markers, frame, num, render, row_labels, style, text_width};
+use super::{Axes, Chart, DrawResult, Marker, PlotError, Targets, YAxis, draw_markers, frame, render, row_labels, style, text_width};
 
 /// What a bar of a Gantt row stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpanKind {
     /// Work by the team of this palette index.
     Work(usize),
-    /// Ready but waiting for a free slot of its team.
+    /// Ready but waiting: for a free slot of its team, its team to be paged, a fault to be
+    /// detected or a severity level.
     Wait,
     /// Before the plan starts: detection and paging.
     Phase,
+    /// The work of several steps merged in one row (the steps a capped chart leaves out).
+    Merged,
 }
 
 /// One bar.
@@ -79,6 +82,7 @@ fn fill(kind: SpanKind) -> ShapeStyle {
         SpanKind::Work(i) => style::color(i).filled(),
         SpanKind::Wait => RGBColor(235, 235, 235).filled(),
         SpanKind::Phase => RGBColor(120, 120, 120).filled(),
+        SpanKind::Merged => style::OTHERS.filled(),
     }
 }
 
@@ -110,25 +114,15 @@ impl super::Draw for GanttDraw<'_> {
         let x1 = if end > 0.0 { end * 1.03 } else { 1.0 };
         let label_w = spec.rows.iter().map(|r| text_width(&r.label, 14.0)).fold(0.0, f64::max) as u32 + 24;
         let ytop = n as f64 - 0.5 + HEADROOM;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(6)
-            .x_label_area_size(50)
-            .y_label_area_size(label_w.clamp(60, 360))
-            .build_cartesian_2d(0.0..x1, -0.5..ytop)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(style::GRID.mix(0.0))
-            .bold_line_style(style::GRID)
-            .y_labels(0)
-            .y_label_formatter(&|_| String::new())
-            .x_desc(spec.x_label.as_str())
-            .axis_desc_style(style::axis())
-            .label_style(style::label())
-            .x_label_formatter(&|v| num(*v))
-            .draw()?;
+        let mut chart = Axes {
+            x_range: (0.0, x1),
+            y_range: (-0.5, ytop),
+            x_desc: &spec.x_label,
+            y: YAxis::Rows,
+            y_label_area: label_w.clamp(60, 360),
+            margin_bottom: 6,
+        }
+        .draw(&body)?;
         let edge = ShapeStyle::from(style::INK).stroke_width(1);
         let thick = ShapeStyle::from(style::INK).stroke_width(3);
         for (i, row) in spec.rows.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! Every chart is a plain description (series, bars, markers) drawn by one function that is
 //! generic over the plotters backend, so the SVG and the PNG of a chart are the same drawing.
 //! Nothing touches the file system here: callers decide where the bytes go (see
-//! `report::files`). Text is drawn with DejaVu Sans, bundled into the binary and registered
+//! `report::full`). Text is drawn with DejaVu Sans, bundled into the binary and registered
 //! once on first use, so the build and the charts need nothing from the system.
 //!
 //! The reusable entry points are [`cdf_overlay`] (the CDFs of several named sketches on one
@@ -14,7 +14,7 @@ mod dist;
 mod gantt;
 mod png;
 
-pub use bars::{Bar, BarChart, Tornado, TornadoBar, bars, tornado};
+pub use bars::{Bar, BarChart, OTHERS_GROUP, Tornado, TornadoBar, bars, tornado};
 pub use dist::{CdfChart, HistogramChart, cdf_overlay, histogram};
 pub use gantt::{Gantt, GanttBar, GanttRow, SpanKind, gantt};
 
@@ -145,6 +145,9 @@ pub(crate) mod style {
     /// Fill of histogram bars.
     pub const BARS: RGBColor = RGBColor(86, 180, 233);
 
+    /// Fill of a row standing for the items a capped chart leaves out.
+    pub const OTHERS: RGBColor = RGBColor(200, 200, 200);
+
     pub fn color(i: usize) -> RGBColor {
         PALETTE[i % PALETTE.len()]
     }
@@ -182,6 +185,11 @@ pub(crate) trait Draw {
 
 pub(crate) type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Largest width or height of a chart in pixels: the bound on a PNG's buffer (about 190 MB
+/// at most, where an uncapped chart of 100,000 rows would ask for gigabytes). Report charts cap
+/// their rows far below it.
+pub const MAX_SIDE: u32 = 8000;
+
 /// Render `d` to the asked-for targets.
 pub(crate) fn render(name: &str, title: &str, d: &impl Draw, targets: Targets) -> Result<Chart, PlotError> {
     ensure_font();
@@ -190,6 +198,11 @@ pub(crate) fn render(name: &str, title: &str, d: &impl Draw, targets: Targets) -
         message,
     };
     let (w, h) = d.size();
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(err(format!(
+            "a chart of {w} x {h} pixels is too large to draw (at most {MAX_SIDE} a side); its rows should have been capped"
+        )));
+    }
     let svg = if targets.svg {
         let mut s = String::new();
         {
@@ -295,6 +308,70 @@ pub(crate) fn marker_style(kind: MarkerKind) -> (RGBColor, u32, Option<(u32, u32
 
 /// The chart type of every plot here: minutes (or a share) on both axes.
 pub(crate) type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The y axis of a chart: values with a description and their own label formatter, or rows
+/// (a bar or Gantt chart: no y grid and no y labels; the caller draws row labels).
+pub(crate) enum YAxis<'a> {
+    /// Values, described and labelled.
+    Values {
+        /// Axis description.
+        desc: &'a str,
+        /// Tick labels.
+        format: &'a dyn Fn(&f64) -> String,
+    },
+    /// Rows, labelled by the caller.
+    Rows,
+}
+
+/// Where and how a chart's axes are drawn: the one place for the chart and mesh setup that
+/// every plot shares (margins, grid, fonts, number format of the x axis).
+pub(crate) struct Axes<'a> {
+    /// X range.
+    pub x_range: (f64, f64),
+    /// Y range.
+    pub y_range: (f64, f64),
+    /// X axis description, with its unit.
+    pub x_desc: &'a str,
+    /// The y axis.
+    pub y: YAxis<'a>,
+    /// Pixels left of the plot for the y labels (or the row labels).
+    pub y_label_area: u32,
+    /// Pixels below the x axis's labels.
+    pub margin_bottom: u32,
+}
+
+impl Axes<'_> {
+    /// Build the chart on `area` and draw its mesh.
+    pub(crate) fn draw<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+    ) -> Result<Ctx<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(10)
+            .margin_right(30)
+            .margin_bottom(self.margin_bottom)
+            .x_label_area_size(50)
+            .y_label_area_size(self.y_label_area)
+            .build_cartesian_2d(self.x_range.0..self.x_range.1, self.y_range.0..self.y_range.1)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(style::GRID.mix(0.0))
+            .bold_line_style(style::GRID)
+            .x_desc(self.x_desc)
+            .axis_desc_style(style::axis())
+            .label_style(style::label())
+            .x_label_formatter(&|v| num(*v));
+        match self.y {
+            YAxis::Values { desc, format } => {
+                mesh.y_desc(desc).y_label_formatter(format);
+            }
+            YAxis::Rows => {
+                mesh.disable_y_mesh().y_labels(0).y_label_formatter(&|_| String::new());
+            }
+        }
+        mesh.draw()?;
+        Ok(chart)
+    }
+}
 
 /// Draw vertical markers on a chart spanning `x` by `y`; labels are staggered in rows from
 /// the top so that close markers do not overlap, and flip to the left of their line near the

@@ -2,6 +2,7 @@
 //! not model (no business services, no data stores) is left out; the documents say why.
 
 use super::full::Context;
+use super::timeline;
 use crate::model::Scenario;
 use crate::plot::{
     self, Bar, BarChart, CdfChart, Chart, Gantt, GanttBar, GanttRow, HistogramChart, Marker, MarkerKind, PlotError, SpanKind, Targets, num,
@@ -10,7 +11,7 @@ use crate::sensitivity::LeverKind;
 use crate::sim::Event;
 use crate::stats::Sketch;
 
-/// Most steps drawn in the criticality chart, and most levers in the tornado.
+/// Most rows of the criticality and utilization charts (the rest share one last row).
 pub const MAX_BARS: usize = 30;
 /// Most levers drawn in the tornado.
 pub const MAX_LEVERS: usize = 15;
@@ -59,6 +60,24 @@ pub fn quantile_markers(s: &Sketch) -> Vec<Marker> {
     .collect()
 }
 
+/// Most curves on one CDF chart (services, stores): beyond a handful, colours and dashes no
+/// longer tell them apart and the legend would cover the plot.
+pub const MAX_CURVES: usize = 8;
+
+/// Which of `sketches` get a curve: all when they are few, else the [`MAX_CURVES`] with the
+/// longest p95 (in file order), the title saying so.
+fn capped_curves(sketches: &[Sketch], title: &str) -> (Vec<usize>, String) {
+    let mut idx: Vec<usize> = (0..sketches.len()).collect();
+    if idx.len() <= MAX_CURVES {
+        return (idx, title.to_string());
+    }
+    let p95 = |i: usize| sketches[i].quantile(0.95);
+    idx.sort_by(|&a, &b| p95(b).total_cmp(&p95(a)).then(a.cmp(&b)));
+    idx.truncate(MAX_CURVES);
+    idx.sort_unstable();
+    (idx, format!("{title}: the {MAX_CURVES} longest at p95 of {}", sketches.len()))
+}
+
 type Job<'a> = Box<dyn Fn() -> Result<Chart, PlotError> + Send + Sync + 'a>;
 
 /// Every chart that applies, in report order (drawn in parallel on the current rayon pool).
@@ -91,10 +110,11 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
         Box::new(move || plot::cdf_overlay(&cdf, &[("recovery time", &sum.recovery)], targets)),
     ];
     if !sc.services.is_empty() {
-        let markers = sc
-            .services
+        let (shown, title) = capped_curves(&sum.downtime, "Downtime per business service");
+        let markers = shown
             .iter()
-            .filter_map(|s| {
+            .filter_map(|&i| {
+                let s = &sc.services[i];
                 s.rto.map(|r| Marker {
                     at: r,
                     label: format!("RTO {}", s.name),
@@ -104,24 +124,25 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
             .collect();
         let spec = CdfChart {
             name: "downtime".into(),
-            title: "Downtime per business service".into(),
+            title,
             x_label: "downtime (minutes after the fault)".into(),
             markers,
         };
         jobs.push(Box::new(move || {
-            let series: Vec<(&str, &Sketch)> = sc.services.iter().map(|s| s.name.as_str()).zip(&sum.downtime).collect();
+            let series: Vec<(&str, &Sketch)> = shown.iter().map(|&i| (sc.services[i].name.as_str(), &sum.downtime[i])).collect();
             plot::cdf_overlay(&spec, &series, targets)
         }));
     }
     if !sc.stores.is_empty() {
+        let (shown, title) = capped_curves(&sum.data_lost, "Data lost per store (writes since the last good backup)");
         let spec = CdfChart {
             name: "data_lost".into(),
-            title: "Data lost per store (writes since the last good backup)".into(),
+            title,
             x_label: "data lost (minutes of writes)".into(),
             markers: Vec::new(),
         };
         jobs.push(Box::new(move || {
-            let series: Vec<(&str, &Sketch)> = sc.stores.iter().map(|s| s.name.as_str()).zip(&sum.data_lost).collect();
+            let series: Vec<(&str, &Sketch)> = shown.iter().map(|&i| (sc.stores[i].name.as_str(), &sum.data_lost[i])).collect();
             plot::cdf_overlay(&spec, &series, targets)
         }));
     }
@@ -151,14 +172,15 @@ fn team_names(sc: &Scenario) -> Vec<String> {
 
 fn criticality(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> {
     let (sc, sum) = (ctx.sc, ctx.sum);
-    let mut idx: Vec<usize> = (0..sc.steps.len()).collect();
-    idx.sort_by(|&a, &b| sum.criticality(b).total_cmp(&sum.criticality(a)).then(a.cmp(&b)));
+    let mut idx = sum.steps_by_criticality();
     let mut subtitle = vec!["share of trials in which the step lay on the critical path (the chain that set recovery time)".to_string()];
-    if idx.len() > MAX_BARS {
+    let rest = if idx.len() > MAX_BARS {
         subtitle.push(format!("the {MAX_BARS} highest of {} steps", idx.len()));
-        idx.truncate(MAX_BARS);
-    }
-    let bars = idx
+        idx.split_off(MAX_BARS)
+    } else {
+        Vec::new()
+    };
+    let mut bars: Vec<Bar> = idx
         .iter()
         .map(|&i| {
             let c = 100.0 * sum.criticality(i);
@@ -170,6 +192,15 @@ fn criticality(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> 
             }
         })
         .collect();
+    if !rest.is_empty() {
+        // Shares of different steps do not add up; the row shows the highest of the rest.
+        let c = rest.iter().map(|&i| 100.0 * sum.criticality(i)).fold(0.0, f64::max);
+        bars.push(others_bar(
+            format!("{} other steps", rest.len()),
+            c,
+            format!("each {c:.1}% or less"),
+        ));
+    }
     plot::bars(
         &BarChart {
             name: "criticality".into(),
@@ -184,10 +215,22 @@ fn criticality(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> 
     )
 }
 
+/// The last row of a capped bar chart, standing for every item left out.
+fn others_bar(label: String, value: f64, text: String) -> Bar {
+    Bar {
+        label,
+        value,
+        text,
+        group: plot::OTHERS_GROUP,
+    }
+}
+
 fn utilization(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> {
     let (sc, sum) = (ctx.sc, ctx.sum);
-    let bars = sc
-        .teams
+    let mut subtitle =
+        vec!["busy share of each team's capacity, from acknowledgement to the plan's last step (mean over trials)".to_string()];
+    let shown = sc.teams.len().min(MAX_BARS);
+    let mut bars: Vec<Bar> = sc.teams[..shown]
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -200,11 +243,22 @@ fn utilization(ctx: &Context<'_>, targets: Targets) -> Result<Chart, PlotError> 
             }
         })
         .collect();
+    let rest = sc.teams.len() - shown;
+    if rest > 0 {
+        // Their busy minutes over their summed capacity: the rest as one team.
+        let cap: f64 = sc.teams[shown..].iter().map(|t| t.capacity as f64).sum();
+        let busy: f64 = (shown..sc.teams.len())
+            .map(|i| sum.utilization(i) * sc.teams[i].capacity as f64)
+            .sum();
+        let u = if cap > 0.0 { 100.0 * busy / cap } else { 0.0 };
+        subtitle.push(format!("the first {MAX_BARS} of {} teams; the others as one", sc.teams.len()));
+        bars.push(others_bar(format!("{rest} other teams (capacity {cap})"), u, format!("{u:.1}%")));
+    }
     plot::bars(
         &BarChart {
             name: "utilization".into(),
             title: "Team utilization".into(),
-            subtitle: vec!["busy share of each team's capacity, from acknowledgement to the plan's last step (mean over trials)".into()],
+            subtitle,
             x_label: "utilization (%)".into(),
             x_range: Some((0.0, 100.0)),
             groups: Vec::new(),
@@ -265,81 +319,98 @@ fn tornado(s: &crate::sensitivity::Sensitivity, targets: Targets) -> Result<Char
     )
 }
 
-/// The Gantt chart of the representative trial: detection, paging, then each step that ran
-/// (in order of start) with its wait for the team, its work and its failed attempts; the
-/// recovery and the RTO as markers.
-pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
-    let o = &r.trace.outcome;
+/// What the trial's events put on its timeline, in minutes from the first fault.
+struct Marks {
+    /// Per step: when it became ready (NaN if never).
+    ready: Vec<f64>,
+    /// Per step: when a failed attempt was started again.
+    retries: Vec<Vec<f64>>,
+    /// Faults, business services back up, the recovery.
+    markers: Vec<Marker>,
+}
+
+fn marks(sc: &Scenario, r: &super::full::Representative) -> Marks {
+    let t0 = r.trace.outcome.t0;
     let mut ready = vec![f64::NAN; sc.steps.len()];
     let mut retries: Vec<Vec<f64>> = vec![Vec::new(); sc.steps.len()];
     let mut markers = Vec::new();
     for (t, e) in &r.trace.events {
+        let t = *t - t0;
         match e {
-            Event::StepReady { step } => ready[*step] = *t,
-            Event::StepRetry { step, .. } => retries[*step].push(*t),
+            Event::StepReady { step } => ready[*step] = t,
+            Event::StepRetry { step, .. } => retries[*step].push(t),
             Event::Recovered => markers.push(Marker {
-                at: *t,
-                label: format!("recovered {}", num(*t)),
+                at: t,
+                label: format!("recovered {}", num(t)),
                 kind: MarkerKind::Event,
             }),
             // What changed the world: faults, and business services coming back.
             Event::Fault { fault: Some(f) } => markers.push(Marker {
-                at: *t,
+                at: t,
                 label: format!("fault {}", sc.topology.faults[*f].id),
                 kind: MarkerKind::Event,
             }),
             Event::Service { service, up: true } => markers.push(Marker {
-                at: *t,
+                at: t,
                 label: format!("{} up", sc.services[*service].name),
                 kind: MarkerKind::Event,
             }),
             _ => {}
         }
     }
+    Marks { ready, retries, markers }
+}
+
+/// The Gantt chart of the representative trial: detection, paging, then each step that ran
+/// (in order of start) with its wait (for the team, a detected fault or a level), its work
+/// and its failed attempts; the recovery and the RTO as markers. Times are from the first
+/// fault, as the trial's measures are. At most [`timeline::MAX_ROWS`] steps get a row; the
+/// work of the others is drawn merged in one last row.
+pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
+    let o = &r.trace.outcome;
+    let t0 = o.t0;
+    let Marks {
+        ready,
+        retries,
+        mut markers,
+    } = marks(sc, r);
     markers.extend(rto_markers(sc));
     let first = sc.teams[sc.first_responder].name.as_str();
+    let phase = |label: String, from: f64, to: f64| GanttRow {
+        label,
+        bars: vec![GanttBar {
+            from,
+            to,
+            kind: SpanKind::Phase,
+        }],
+        ticks: Vec::new(),
+        emphasis: false,
+    };
     let mut rows = vec![
-        GanttRow {
-            label: "detection".into(),
-            bars: vec![GanttBar {
-                from: 0.0,
-                to: o.detect,
-                kind: SpanKind::Phase,
-            }],
-            ticks: Vec::new(),
-            emphasis: false,
-        },
-        GanttRow {
-            label: format!("paging ({first})"),
-            bars: vec![GanttBar {
-                from: o.detect,
-                to: o.detect + o.ack,
-                kind: SpanKind::Phase,
-            }],
-            ticks: Vec::new(),
-            emphasis: false,
-        },
+        phase("detection".into(), 0.0, o.detect),
+        phase(format!("paging ({first})"), o.detect, o.detect + o.ack),
     ];
     // Steps that ran (skipped steps took no time and would be empty rows).
-    let mut ran: Vec<usize> = (0..sc.steps.len()).filter(|&i| o.attempts[i] > 0).collect();
-    ran.sort_by(|&a, &b| o.start[a].total_cmp(&o.start[b]).then(a.cmp(&b)));
+    let (shown, rest) = timeline::rows(sc, r, |i| o.attempts[i] > 0);
+    let waits = timeline::waits(sc, r);
     let mut teams_seen = vec![false; sc.teams.len()];
-    let mut any_wait = false;
-    for i in ran {
+    let mut waited: Vec<Vec<timeline::Wait>> = Vec::new();
+    for i in shown {
         let s = &sc.steps[i];
         teams_seen[s.team] = true;
+        let (start, finish) = (o.start[i] - t0, o.finish[i] - t0);
         let mut bars = Vec::new();
-        if ready[i].is_finite() && o.start[i] > ready[i] {
-            any_wait = true;
+        if ready[i].is_finite() && start > ready[i] {
+            waited.push(waits[i].clone());
             bars.push(GanttBar {
                 from: ready[i],
-                to: o.start[i],
+                to: start,
                 kind: SpanKind::Wait,
             });
         }
         bars.push(GanttBar {
-            from: o.start[i],
-            to: o.finish[i],
+            from: start,
+            to: finish,
             kind: SpanKind::Work(s.team),
         });
         rows.push(GanttRow {
@@ -347,6 +418,14 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
             bars,
             ticks: retries[i].clone(),
             emphasis: o.critical[i],
+        });
+    }
+    if !rest.is_empty() {
+        rows.push(GanttRow {
+            label: format!("{} other steps", rest.len()),
+            bars: merged_work(rest.iter().map(|&i| (o.start[i] - t0, o.finish[i] - t0))),
+            ticks: Vec::new(),
+            emphasis: false,
         });
     }
     let mut legend: Vec<(String, SpanKind)> = vec![("detection, paging".into(), SpanKind::Phase)];
@@ -357,8 +436,11 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
             .filter(|(i, _)| teams_seen[*i])
             .map(|(i, t)| (format!("team {}", t.name), SpanKind::Work(i))),
     );
-    if any_wait {
-        legend.push(("waiting for the team".into(), SpanKind::Wait));
+    if !waited.is_empty() {
+        legend.push((timeline::wait_legend(&waited), SpanKind::Wait));
+    }
+    if !rest.is_empty() {
+        legend.push(("work of the other steps".into(), SpanKind::Merged));
     }
     let mut subtitle = vec![format!(
         "trial {}: recovery {} min, the nearest to the median ({} min) among the first {} trials",
@@ -370,6 +452,13 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
     if retries.iter().any(|v| !v.is_empty()) {
         subtitle.push("a black tick across a bar marks a failed attempt that was started again".into());
     }
+    if !rest.is_empty() {
+        subtitle.push(format!(
+            "{} steps on the critical path or earliest get a row; the last row merges the other {}",
+            timeline::MAX_ROWS,
+            rest.len()
+        ));
+    }
     Gantt {
         name: "timeline".into(),
         title: "Timeline of a representative trial".into(),
@@ -380,4 +469,23 @@ pub fn timeline(sc: &Scenario, r: &super::full::Representative) -> Gantt {
         legend,
         emphasis_legend: Some("critical path".into()),
     }
+}
+
+/// The union of work intervals as disjoint bars, so that a row standing for thousands of
+/// steps draws only as many bars as there are separate stretches of work.
+fn merged_work(spans: impl Iterator<Item = (f64, f64)>) -> Vec<GanttBar> {
+    let mut v: Vec<(f64, f64)> = spans.collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<GanttBar> = Vec::new();
+    for (from, to) in v {
+        match out.last_mut() {
+            Some(last) if from <= last.to => last.to = last.to.max(to),
+            _ => out.push(GanttBar {
+                from,
+                to,
+                kind: SpanKind::Merged,
+            }),
+        }
+    }
+    out
 }

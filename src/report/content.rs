@@ -3,15 +3,12 @@
 
 use super::doc::{Block, Doc, Tone};
 use super::full::{Context, VERDICT_TARGET};
+use super::timeline::{self, MAX_ROWS};
 use crate::plot::Chart;
-use crate::sensitivity::Sensitivity;
-use crate::sim::trace::{clock, human};
+use crate::sensitivity::{self, Sensitivity};
+use crate::sim::trace::wall_clock_at;
 use crate::stats::Sketch;
-
-/// Minutes for people: `4h 51m`, `37m 18s`, `0s`.
-pub fn dur(m: f64) -> String {
-    human(m)
-}
+use crate::text::{clock, human, shell_command};
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
@@ -20,11 +17,11 @@ fn pct(x: f64) -> String {
 fn stat_row(label: &str, s: &Sketch) -> Vec<String> {
     vec![
         label.to_string(),
-        dur(s.mean()),
-        dur(s.quantile(0.5)),
-        dur(s.quantile(0.95)),
-        dur(s.quantile(0.99)),
-        dur(s.max()),
+        human(s.mean()),
+        human(s.quantile(0.5)),
+        human(s.quantile(0.95)),
+        human(s.quantile(0.99)),
+        human(s.max()),
     ]
 }
 
@@ -63,8 +60,8 @@ pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
     let r = &sum.recovery;
     let typical = format!(
         "recovery takes {} at the median and {} or less in 95% of trials",
-        dur(r.quantile(0.5)),
-        dur(r.quantile(0.95))
+        human(r.quantile(0.5)),
+        human(r.quantile(0.95))
     );
     if sc.services.is_empty() {
         return (
@@ -97,7 +94,7 @@ pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
             format!(
                 "The plan meets its RTOs: every business service is back within its RTO in at least {target} of trials (lowest: {name}, {} within {}).",
                 pct(share),
-                dur(rto)
+                human(rto)
             ),
         )
     } else {
@@ -117,9 +114,9 @@ pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
             tone,
             format!(
                 "{lead}: {name} is back within its RTO of {} in only {} of trials (the target is {target}); its p95 downtime is {}.{others}",
-                dur(rto),
+                human(rto),
                 pct(share),
-                dur(sum.downtime[worst].quantile(0.95))
+                human(sum.downtime[worst].quantile(0.95))
             ),
         )
     }
@@ -132,25 +129,24 @@ fn findings(ctx: &Context<'_>) -> Vec<String> {
     let mut out = vec![format!(
         "Recovery time over {} trials: p50 {}, p95 {}, p99 {} (mean {}).",
         sum.trials,
-        dur(r.quantile(0.5)),
-        dur(r.quantile(0.95)),
-        dur(r.quantile(0.99)),
-        dur(r.mean())
+        human(r.quantile(0.5)),
+        human(r.quantile(0.95)),
+        human(r.quantile(0.99)),
+        human(r.mean())
     )];
     for (i, s) in sc.services.iter().enumerate() {
         if let Some(rto) = s.rto {
             out.push(format!(
                 "{}: back within its RTO of {} in {} of trials (p95 downtime {}).",
                 s.name,
-                dur(rto),
+                human(rto),
                 pct(sum.rto_met_share(i)),
-                dur(sum.downtime[i].quantile(0.95))
+                human(sum.downtime[i].quantile(0.95))
             ));
         }
     }
-    let mut crit: Vec<usize> = (0..sc.steps.len()).collect();
-    crit.sort_by(|&a, &b| sum.criticality(b).total_cmp(&sum.criticality(a)).then(a.cmp(&b)));
-    let top: Vec<String> = crit
+    let top: Vec<String> = sum
+        .steps_by_criticality()
         .iter()
         .take(3)
         .map(|&i| format!("{} ({})", sc.steps[i].id, pct(sum.criticality(i))))
@@ -192,19 +188,45 @@ fn fix_first(s: &Sensitivity) -> String {
     }
 }
 
-/// The whole report.
-pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
-    let (sc, sum) = (ctx.sc, ctx.sum);
-    let mut b = Vec::new();
-    if !sc.description.is_empty() {
-        b.push(Block::Para(sc.description.clone()));
-    }
+/// A section of the report: it appends its blocks, given the context and the drawn charts.
+type Section = fn(&Context<'_>, &[Chart], &mut Vec<Block>);
 
+/// The whole report: one function per section, in reading order.
+pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
+    let mut b = Vec::new();
+    if !ctx.sc.description.is_empty() {
+        b.push(Block::Para(ctx.sc.description.clone()));
+    }
+    let sections: [Section; 10] = [
+        verdict_section,
+        recovery_section,
+        services_section,
+        stores_section,
+        levels_section,
+        detection_section,
+        critical_section,
+        sensitivity_section,
+        timeline_section,
+        parameters_section,
+    ];
+    for section in sections {
+        section(ctx, charts, &mut b);
+    }
+    Doc {
+        title: format!("Drill report: {}", ctx.sc.name),
+        blocks: b,
+    }
+}
+
+fn verdict_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Verdict".into()));
     let (tone, text) = verdict(ctx);
     b.push(Block::Verdict(tone, text));
     b.push(Block::List(findings(ctx)));
+}
 
+fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Recovery time".into()));
     let mut rows = vec![stat_row("recovery time", &sum.recovery), stat_row("time to close", &sum.close)];
     if sc.services.is_empty() {
@@ -225,40 +247,47 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
             pct(sum.recovery.zero_share())
         )));
     }
-    chart_or_note(&mut b, charts, "recovery_histogram");
-    chart_or_note(&mut b, charts, "recovery_cdf");
+    chart_or_note(b, charts, "recovery_histogram");
+    chart_or_note(b, charts, "recovery_cdf");
+}
 
+fn heads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn services_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Business services".into()));
     if sc.services.is_empty() {
         b.push(Block::Para(
             "This scenario models no business services: there is no downtime per service and no RTO to check.".into(),
         ));
-    } else {
-        let rows = sc
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let d = &sum.downtime[i];
-                vec![
-                    s.name.clone(),
-                    s.rto.map(dur).unwrap_or_else(|| "none".into()),
-                    if s.rto.is_some() { pct(sum.rto_met_share(i)) } else { "-".into() },
-                    pct(d.zero_share()),
-                    dur(d.quantile(0.5)),
-                    dur(d.quantile(0.95)),
-                    dur(d.quantile(0.99)),
-                ]
-            })
-            .collect();
-        let head = ["service", "RTO", "back within RTO", "never down", "p50 downtime", "p95", "p99"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        b.push(table(head, rows));
-        chart_or_note(&mut b, charts, "downtime");
+        return;
     }
+    let rows = sc
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let d = &sum.downtime[i];
+            vec![
+                s.name.clone(),
+                s.rto.map(human).unwrap_or_else(|| "none".into()),
+                if s.rto.is_some() { pct(sum.rto_met_share(i)) } else { "-".into() },
+                pct(d.zero_share()),
+                human(d.quantile(0.5)),
+                human(d.quantile(0.95)),
+                human(d.quantile(0.99)),
+            ]
+        })
+        .collect();
+    let head = heads(&["service", "RTO", "back within RTO", "never down", "p50 downtime", "p95", "p99"]);
+    b.push(table(head, rows));
+    chart_or_note(b, charts, "downtime");
+}
 
+fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Data lost per store".into()));
     if sc.stores.is_empty() {
         b.push(Block::Para("This scenario models no data stores: no data loss is measured.".into()));
@@ -276,20 +305,16 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
                 vec![
                     s.name.clone(),
                     pct(d.zero_share()),
-                    dur(d.mean()),
-                    dur(d.quantile(0.5)),
-                    dur(d.quantile(0.95)),
-                    dur(d.quantile(0.99)),
-                    dur(d.max()),
+                    human(d.mean()),
+                    human(d.quantile(0.5)),
+                    human(d.quantile(0.95)),
+                    human(d.quantile(0.99)),
+                    human(d.max()),
                 ]
             })
             .collect();
-        let head = ["store", "no loss", "mean", "p50", "p95", "p99", "max"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        b.push(table(head, rows));
-        chart_or_note(&mut b, charts, "data_lost");
+        b.push(table(heads(&["store", "no loss", "mean", "p50", "p95", "p99", "max"]), rows));
+        chart_or_note(b, charts, "data_lost");
     }
     if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {
         b.push(Block::Para(format!(
@@ -300,18 +325,25 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
             sum.leaked.max()
         )));
     }
+}
 
-    if !sc.levels.is_empty() {
-        b.push(Block::Heading(2, "Severity levels".into()));
-        let rows = sc
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| vec![l.clone(), pct(sum.level_share(i))])
-            .collect();
-        b.push(table(vec!["highest level reached".into(), "share of trials".into()], rows));
+fn levels_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
+    if sc.levels.is_empty() {
+        return;
     }
+    b.push(Block::Heading(2, "Severity levels".into()));
+    let rows = sc
+        .levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| vec![l.clone(), pct(sum.level_share(i))])
+        .collect();
+    b.push(table(heads(&["highest level reached", "share of trials"]), rows));
+}
 
+fn detection_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let sum = ctx.sum;
     b.push(Block::Heading(2, "Detection and acknowledgement".into()));
     b.push(Block::Para(
         "Time to detect runs from the fault to the first alert; time to acknowledge, from that alert to the first acknowledgement (or the last resort).".into(),
@@ -320,16 +352,18 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
         stat_head("minutes"),
         vec![stat_row("time to detect", &sum.detect), stat_row("time to acknowledge", &sum.ack)],
     ));
-    chart_or_note(&mut b, charts, "detect_ack");
+    chart_or_note(b, charts, "detect_ack");
+}
 
+fn critical_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Critical path and teams".into()));
     b.push(Block::Para(
         "A step's criticality index is the share of trials in which it lay on the critical path, the chain of work and waiting that set the recovery time. Shortening a step with a high index shortens recovery most often.".into(),
     ));
-    chart_or_note(&mut b, charts, "criticality");
-    let mut idx: Vec<usize> = (0..sc.steps.len()).collect();
-    idx.sort_by(|&a, &b| sum.criticality(b).total_cmp(&sum.criticality(a)).then(a.cmp(&b)));
-    let rows = idx
+    chart_or_note(b, charts, "criticality");
+    let rows = sum
+        .steps_by_criticality()
         .iter()
         .take(10)
         .map(|&i| {
@@ -342,138 +376,198 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
             ]
         })
         .collect();
-    b.push(table(
-        vec!["step".into(), "team".into(), "criticality".into(), "mean attempts".into()],
-        rows,
-    ));
-    chart_or_note(&mut b, charts, "utilization");
+    b.push(table(heads(&["step", "team", "criticality", "mean attempts"]), rows));
+    chart_or_note(b, charts, "utilization");
+}
 
+fn sensitivity_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "What to fix first".into()));
-    match ctx.sensitivity {
-        Some(s) => {
-            b.push(Block::Para(format!(
-                "Each lever changes one thing: a step's duration cut by 20%, or one more person in a team. Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
-                s.trials - 1,
-                s.seed,
-                dur(s.base.p95),
-                s.trials,
-                s.noise_p95,
-                (2.0 * s.noise_p95).max(1.0)
-            )));
-            chart_or_note(&mut b, charts, "sensitivity");
-            let rto_cols = ctx.sc.services.iter().any(|x| x.rto.is_some());
-            let mut head: Vec<String> = ["lever", "p95 recovery", "change of p95", "change of mean"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if rto_cols {
-                head.push("lowest share within RTO".into());
-            }
-            let lowest = |f: &crate::sensitivity::Figures| -> String {
-                let v = ctx
-                    .sc
-                    .services
-                    .iter()
-                    .zip(&f.rto_met)
-                    .filter(|(svc, _)| svc.rto.is_some())
-                    .map(|(_, &x)| x)
-                    .fold(1.0, f64::min);
-                pct(v)
-            };
-            let mut rows = vec![{
-                let mut r = vec!["base plan".into(), dur(s.base.p95), "-".into(), "-".into()];
-                if rto_cols {
-                    r.push(lowest(&s.base));
-                }
-                r
-            }];
-            for l in s.levers.iter().take(10) {
-                let mut r = vec![
-                    l.label.clone(),
-                    dur(l.figures.p95),
-                    format!("{:+.1} min", l.delta_p95),
-                    format!("{:+.1} min", l.delta_mean),
-                ];
-                if rto_cols {
-                    r.push(lowest(&l.figures));
-                }
-                rows.push(r);
-            }
-            b.push(table(head, rows));
-        }
-        None => b.push(Block::Para(
+    let Some(s) = ctx.sensitivity else {
+        b.push(Block::Para(
             "The sensitivity analysis was not run (`--sensitivity-trials 0`).".into(),
-        )),
+        ));
+        return;
+    };
+    let budget = if s.levers.len() < s.candidates {
+        format!(
+            " To bound its cost, {} of the plan's {} levers were tried, chosen by criticality (the steps most often on the critical path, and the teams that own them).",
+            s.levers.len(),
+            s.candidates
+        )
+    } else {
+        String::new()
+    };
+    let cap = sensitivity::trials_per_lever(ctx.sc, u64::MAX, ctx.sum.trials);
+    let held = if s.trials == cap && cap < ctx.sum.trials {
+        format!(
+            "; the analysis is held to at most {} times the run's trials in all, which sets this count",
+            sensitivity::COST_SHARE
+        )
+    } else {
+        String::new()
+    };
+    b.push(Block::Para(format!(
+        "Each lever changes one thing: a step's duration cut by 20%, or one more person in a team.{budget} Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it{held}); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
+        s.trials - 1,
+        s.seed,
+        human(s.base.p95),
+        s.trials,
+        s.noise_p95,
+        (2.0 * s.noise_p95).max(1.0)
+    )));
+    chart_or_note(b, charts, "sensitivity");
+    let rto_cols = ctx.sc.services.iter().any(|x| x.rto.is_some());
+    let mut head = heads(&["lever", "p95 recovery", "change of p95", "change of mean"]);
+    if rto_cols {
+        head.push("lowest share within RTO".into());
     }
-
-    b.push(Block::Heading(2, "Timeline of a representative trial".into()));
-    match ctx.representative {
-        Some(r) => {
-            let o = &r.trace.outcome;
-            b.push(Block::Para(format!(
-                "Trial {} is the first among trials 0 to {} whose recovery time ({}) is nearest the median ({}). Use it to run the exercise: who is paged, which step starts when, and where steps wait for a busy team. Replay it, event by event, with:",
-                r.trial,
-                r.searched - 1,
-                dur(o.recovery),
-                dur(r.target)
-            )));
-            let file = ctx.source.unwrap_or("SCENARIO.toml");
-            b.push(Block::Code(format!(
-                "drillsim trace {file} --seed {} --trial {}",
-                ctx.seed, r.trial
-            )));
-            chart_or_note(&mut b, charts, "timeline");
-            let mut ran: Vec<usize> = (0..sc.steps.len()).filter(|&i| o.start[i].is_finite()).collect();
-            ran.sort_by(|&a, &c| o.start[a].total_cmp(&o.start[c]).then(a.cmp(&c)));
-            let mut ready = vec![f64::NAN; sc.steps.len()];
-            for (t, e) in &r.trace.events {
-                if let crate::sim::Event::StepReady { step } = e {
-                    ready[*step] = *t;
-                }
-            }
-            let mut rows = vec![
-                vec![
-                    "detection".into(),
-                    "-".into(),
-                    clock(0.0),
-                    clock(0.0),
-                    clock(o.detect),
-                    "-".into(),
-                    "-".into(),
-                ],
-                vec![
-                    "paging".into(),
-                    sc.teams[sc.first_responder].name.clone(),
-                    clock(o.detect),
-                    clock(o.detect),
-                    clock(o.detect + o.ack),
-                    "-".into(),
-                    "-".into(),
-                ],
-            ];
-            for i in ran {
-                let s = &sc.steps[i];
-                let waited = if ready[i].is_finite() { o.start[i] - ready[i] } else { 0.0 };
-                rows.push(vec![
-                    s.id.clone(),
-                    sc.teams[s.team].name.clone(),
-                    if ready[i].is_finite() { clock(ready[i]) } else { "-".into() },
-                    clock(o.start[i]),
-                    clock(o.finish[i]),
-                    if waited > 0.0 { dur(waited) } else { "-".into() },
-                    o.attempts[i].to_string(),
-                ]);
-            }
-            let head = ["activity", "team", "ready", "start", "finish", "waited for team", "attempts"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            b.push(Block::Para("Times are h:mm:ss after the fault.".into()));
-            b.push(table(head, rows));
+    let lowest = |f: &crate::sensitivity::Figures| -> String {
+        let v = ctx
+            .sc
+            .services
+            .iter()
+            .zip(&f.rto_met)
+            .filter(|(svc, _)| svc.rto.is_some())
+            .map(|(_, &x)| x)
+            .fold(1.0, f64::min);
+        pct(v)
+    };
+    let mut rows = vec![{
+        let mut r = vec!["base plan".into(), human(s.base.p95), "-".into(), "-".into()];
+        if rto_cols {
+            r.push(lowest(&s.base));
         }
-        None => b.push(Block::Para("No trial was searched for a timeline.".into())),
+        r
+    }];
+    for l in s.levers.iter().take(10) {
+        let mut r = vec![
+            l.label.clone(),
+            human(l.figures.p95),
+            format!("{:+.1} min", l.delta_p95),
+            format!("{:+.1} min", l.delta_mean),
+        ];
+        if rto_cols {
+            r.push(lowest(&l.figures));
+        }
+        rows.push(r);
     }
+    b.push(table(head, rows));
+}
 
+fn timeline_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    b.push(Block::Heading(2, "Timeline of a representative trial".into()));
+    let Some(r) = ctx.representative else {
+        b.push(Block::Para("No trial was searched for a timeline.".into()));
+        return;
+    };
+    let o = &r.trace.outcome;
+    b.push(Block::Para(format!(
+        "Trial {} is the first among trials 0 to {} whose recovery time ({}) is nearest the median ({}). Use it to run the exercise: who is paged, which step starts when, and where steps wait for a busy team. Replay it, event by event, with:",
+        r.trial,
+        r.searched - 1,
+        human(o.recovery),
+        human(r.target)
+    )));
+    let file = ctx.source.unwrap_or("SCENARIO.toml");
+    let (seed, trial) = (ctx.seed.to_string(), r.trial.to_string());
+    b.push(Block::Code(shell_command(&[
+        "drillsim", "trace", file, "--seed", &seed, "--trial", &trial,
+    ])));
+    chart_or_note(b, charts, "timeline");
+    let mut times = "Times are h:mm:ss after the fault.".to_string();
+    if let Some(w) = wall_clock_at(ctx.sc, o.t0) {
+        times.push_str(&format!(
+            " The exercise's clock is set: the first fault comes at {w} on the wall clock, and the last column gives each start as a wall-clock time."
+        ));
+    }
+    b.push(Block::Para(times));
+    b.push(activity_table(ctx.sc, r));
+}
+
+/// Detection, paging, then each step that ran, in order of start: when it was ready, started
+/// and finished (from the first fault), how long it waited and for what.
+fn activity_table(sc: &crate::model::Scenario, r: &super::full::Representative) -> Block {
+    let o = &r.trace.outcome;
+    let t0 = o.t0;
+    let wall = |t: f64| wall_clock_at(sc, t);
+    let with_wall = wall(0.0).is_some();
+    let mut ready = vec![f64::NAN; sc.steps.len()];
+    for (t, e) in &r.trace.events {
+        if let crate::sim::Event::StepReady { step } = e {
+            ready[*step] = *t;
+        }
+    }
+    let waits = timeline::waits(sc, r);
+    let phase = |name: &str, team: String, from: f64, to: f64| {
+        let mut row = vec![
+            name.into(),
+            team,
+            clock(from),
+            clock(from),
+            clock(to),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ];
+        if with_wall {
+            row.push(wall(t0 + from).unwrap_or_default());
+        }
+        row
+    };
+    let mut rows = vec![
+        phase("detection", "-".into(), 0.0, o.detect),
+        phase("paging", sc.teams[sc.first_responder].name.clone(), o.detect, o.detect + o.ack),
+    ];
+    let (shown, rest) = timeline::rows(sc, r, |i| o.start[i].is_finite());
+    for i in shown {
+        let s = &sc.steps[i];
+        let waited = if ready[i].is_finite() { o.start[i] - ready[i] } else { 0.0 };
+        let mut row = vec![
+            s.id.clone(),
+            sc.teams[s.team].name.clone(),
+            if ready[i].is_finite() { clock(ready[i] - t0) } else { "-".into() },
+            clock(o.start[i] - t0),
+            clock(o.finish[i] - t0),
+            if waited > 0.0 { human(waited) } else { "-".into() },
+            if waited > 0.0 && !waits[i].is_empty() {
+                timeline::wait_text(sc, i, &waits[i])
+            } else {
+                "-".into()
+            },
+            o.attempts[i].to_string(),
+        ];
+        if with_wall {
+            row.push(wall(o.start[i]).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    if !rest.is_empty() {
+        let first = rest.iter().map(|&i| o.start[i]).fold(f64::INFINITY, f64::min);
+        let last = rest.iter().map(|&i| o.finish[i]).fold(f64::NEG_INFINITY, f64::max);
+        let mut row = vec![
+            format!("{} other steps (at most {MAX_ROWS} get a row)", rest.len()),
+            "-".into(),
+            "-".into(),
+            clock(first - t0),
+            clock(last - t0),
+            "-".into(),
+            "-".into(),
+            rest.iter().map(|&i| o.attempts[i] as u64).sum::<u64>().to_string(),
+        ];
+        if with_wall {
+            row.push(wall(first).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    let mut head = heads(&["activity", "team", "ready", "start", "finish", "waited", "waited for", "attempts"]);
+    if with_wall {
+        head.push("start (wall clock)".into());
+    }
+    table(head, rows)
+}
+
+fn parameters_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
+    let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Run parameters".into()));
     let mut rows = vec![
         vec!["scenario".into(), sc.name.clone()],
@@ -493,16 +587,11 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
         ]);
     }
     b.push(Block::Table {
-        head: vec!["parameter".into(), "value".into()],
+        head: heads(&["parameter", "value"]),
         rows,
         numeric: vec![false, false],
     });
     b.push(Block::Para(
         "Quantiles are exact to within 0.05% of their value. Charts cut their x axis at the 99.9th percentile when the tail is long, and say so.".into(),
     ));
-
-    Doc {
-        title: format!("Drill report: {}", sc.name),
-        blocks: b,
-    }
 }

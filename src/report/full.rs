@@ -119,7 +119,8 @@ impl FromStr for Formats {
 pub struct Options {
     /// Files to write.
     pub formats: Formats,
-    /// Trials per sensitivity lever (0: skip the analysis).
+    /// Trials per sensitivity lever asked for (0: skip the analysis); a short run gets fewer,
+    /// see [`sensitivity::trials_per_lever`].
     pub sensitivity_trials: u64,
     /// Trials searched for the representative trial (0: no timeline).
     pub search: u64,
@@ -235,7 +236,8 @@ pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, o
     if !f.needs_analysis() {
         return Ok(files);
     }
-    let sens = (opt.sensitivity_trials > 0).then(|| sensitivity::analyse(sc, seed, opt.sensitivity_trials.min(sum.trials.max(1))));
+    let sens = (opt.sensitivity_trials > 0)
+        .then(|| sensitivity::analyse(sc, seed, sensitivity::trials_per_lever(sc, opt.sensitivity_trials, sum.trials)));
     let rep = representative(sc, seed, sum, opt.search);
     let ctx = Context {
         sc,

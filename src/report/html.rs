@@ -6,21 +6,7 @@ use std::fmt::Write as _;
 use super::doc::{Block, Doc, Tone};
 use crate::plot::Chart;
 
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::text::html as esc;
 
 /// Prose with `code` spans.
 fn prose(s: &str) -> String {

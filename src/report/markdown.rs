@@ -3,9 +3,20 @@
 use std::fmt::Write as _;
 
 use super::doc::{Block, Doc};
+use crate::text::printable;
 
-/// Escape text for Markdown prose and table cells.
+/// A code fence longer than any run of backticks in `t` (at least three), so that verbatim
+/// text cannot close its block early.
+fn fence(t: &str) -> String {
+    let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat((longest + 1).max(3))
+}
+
+/// Escape text for Markdown prose and table cells: control characters as their escapes
+/// (a name holding a newline must not end a table row), Markdown's own characters with a
+/// backslash.
 fn esc(s: &str) -> String {
+    let s = printable(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#') {
@@ -20,7 +31,7 @@ fn esc(s: &str) -> String {
 fn prose(s: &str) -> String {
     s.split('`')
         .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { format!("`{part}`") } else { esc(part) })
+        .map(|(i, part)| if i % 2 == 1 { format!("`{}`", printable(part)) } else { esc(part) })
         .collect()
 }
 
@@ -63,7 +74,8 @@ pub fn render(doc: &Doc, images: Option<&str>) -> String {
                 }
             }
             Block::Code(t) => {
-                let _ = writeln!(o, "```\n{t}\n```\n");
+                let t = printable(t);
+                let _ = writeln!(o, "{f}\n{t}\n{f}\n", f = fence(&t));
             }
         }
     }

@@ -7,7 +7,8 @@ pub mod full;
 pub mod html;
 pub mod json;
 pub mod markdown;
-pub mod text;
+pub mod terminal;
+pub mod timeline;
 
 pub use full::{Formats, OutFile, build, write};
 

@@ -6,7 +6,7 @@
 //! (with an observer that records a timeline), so a trace always agrees with what the batch
 //! counted for that trial.
 //!
-//! Ordering inside a trial follows ref20's `model.md`: events leave the queue by (time,
+//! Ordering inside a trial follows the ref20 reference model: events leave the queue by (time,
 //! sequence number); when a step finishes, its team's slot goes to the head of that team's
 //! queue first, then the step's successors that are now ready, in step order, each take a
 //! free slot of their team or join its queue. The topology's state is in [`world`].

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use super::world::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{ComponentKind, FaultKind, Scenario};
+use crate::model::{Clock, ComponentKind, FaultKind, Scenario};
+use crate::text::{clock, human, printable, wall_clock};
 
 /// Collects a trial's events in the order they happen.
 #[derive(Debug, Default)]
@@ -49,32 +50,48 @@ pub fn replay(sc: &Scenario, seed: u64, trial: u64) -> Trace {
     }
 }
 
-/// `h:mm:ss` since the fault.
-pub fn clock(minutes: f64) -> String {
-    let s = (minutes * 60.0).round() as u64;
-    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
-
-/// Minutes as a short human duration ("4m 30s", "2h 05m").
-pub fn human(minutes: f64) -> String {
-    let s = (minutes * 60.0).round() as u64;
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m {:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h {:02}m", s / 3600, (s / 60) % 60)
+/// The exercise's wall clock at exercise time `t` (minutes from its start), where the
+/// scenario sets one (`[exercise] start = "03:00"`); `None` without a start or with a start
+/// drawn per trial (`"any"`).
+pub fn wall_clock_at(sc: &Scenario, t: f64) -> Option<String> {
+    match sc.start {
+        Some(Clock::At(c)) => Some(wall_clock(c + t)),
+        _ => None,
     }
 }
 
-/// The timeline as text, one line per event, then the trial's measures.
+/// The timeline as text, one line per event, then the trial's measures. Every time is from
+/// the first fault's injection (the trial's measures start there too), with the wall clock
+/// beside it where the exercise sets one. Names from the scenario are shown with control
+/// characters escaped, so nothing in a file can drive the terminal.
 pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} - seed {seed}, trial {trial}", sc.name);
-    let _ = writeln!(out, "time since fault, what happens");
+    let t0 = tr.outcome.t0;
+    let _ = writeln!(out, "{} - seed {seed}, trial {trial}", printable(&sc.name));
+    match sc.start {
+        Some(Clock::At(c)) => {
+            let _ = writeln!(
+                out,
+                "the exercise starts at {} on the wall clock; the first fault is injected at {}",
+                wall_clock(c),
+                wall_clock(c + t0)
+            );
+            let _ = writeln!(out, "time since fault (wall clock), what happens");
+        }
+        _ => {
+            let _ = writeln!(out, "time since fault, what happens");
+        }
+    }
     for (t, e) in &tr.events {
-        let line = describe(sc, tr, e);
-        let _ = writeln!(out, "{:>9}  {line}", clock(*t));
+        let line = printable(&describe(sc, tr, e));
+        match wall_clock_at(sc, *t) {
+            Some(w) => {
+                let _ = writeln!(out, "{:>9} ({w})  {line}", clock(*t - t0));
+            }
+            None => {
+                let _ = writeln!(out, "{:>9}  {line}", clock(*t - t0));
+            }
+        }
     }
     let o = &tr.outcome;
     let _ = writeln!(out);
@@ -95,7 +112,7 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
         if crit.is_empty() {
             "(no plan step set the recovery time)".to_string()
         } else {
-            crit.join(" -> ")
+            printable(&crit.join(" -> "))
         }
     );
     for (i, svc) in sc.services.iter().enumerate() {
@@ -104,16 +121,16 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
             Some(r) => format!(" (RTO {} missed)", human(r)),
             None => String::new(),
         };
-        let _ = writeln!(out, "downtime {:<12}{:>9.2} min{rto}", svc.name, o.downtime[i]);
+        let _ = writeln!(out, "downtime {:<12}{:>9.2} min{rto}", printable(&svc.name), o.downtime[i]);
     }
     for (i, st) in sc.stores.iter().enumerate() {
-        let _ = writeln!(out, "data lost {:<11}{:>9.2} min", st.name, o.data_lost[i]);
+        let _ = writeln!(out, "data lost {:<11}{:>9.2} min", printable(&st.name), o.data_lost[i]);
     }
     if o.leaked > 0.0 {
         let _ = writeln!(out, "leaked               {:>9.2}", o.leaked);
     }
     if let Some(l) = o.level {
-        let _ = writeln!(out, "level reached        {}", sc.levels[l]);
+        let _ = writeln!(out, "level reached        {}", printable(&sc.levels[l]));
     }
     out
 }
@@ -218,6 +235,15 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         }
         Event::EffectFailed { step, why } => format!("step {} FAILED its effect: {why}", sc.steps[*step].id),
         Event::EffectDone { what, .. } => format!("  -> {what}"),
+        other => world_event(sc, other),
+    }
+}
+
+/// Events of the topology: components, business services, power, failovers, intruders,
+/// stores, and how the trial ends.
+fn world_event(sc: &Scenario, e: &Event) -> String {
+    let comp = |c: &usize| sc.topology.components[*c].name.as_str();
+    match e {
         Event::Component { comp: c, up, cause } => {
             format!(
                 "{} {} {} (cause: {})",
@@ -258,6 +284,9 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
         ),
         Event::Recovered if sc.services.is_empty() => "recovered: the plan's final step is done".to_string(),
         Event::Recovered => "recovered: every business service is up".to_string(),
+        // Plan and incident events are described by `describe`, which hands over only the
+        // topology's; should a new kind of event arrive here, it is shown as it is.
+        other => format!("{other:?}"),
     }
 }
 

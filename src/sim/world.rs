@@ -1,6 +1,6 @@
 //! The topology's state during a trial, and how faults, plan steps and time change it.
 //!
-//! Every change goes through [`refresh`], which recomputes in dependency order which
+//! Every change goes through `refresh`, which recomputes in dependency order which
 //! components are up and which serve (themselves or through a standby that took over), then
 //! which business services are up, and reports each transition with its cause. Topologies
 //! have tens of components, so recomputing everything on each change is cheaper than

@@ -1,8 +1,8 @@
 //! A bounded-memory, exactly mergeable summary of one measure over many trials.
 //!
 //! Why not keep every sample: ten million trials of a handful of measures would need
-//! gigabytes, and DESIGN.md promises flat memory. Why not a floating-point sum for the mean:
-//! `(a + b) + c != a + (b + c)` in floating point, and DESIGN.md promises that a summary of
+//! gigabytes, and a run must use flat memory. Why not a floating-point sum for the mean:
+//! `(a + b) + c != a + (b + c)` in floating point, and drillsim promises that a summary of
 //! trials `[a, b)` merged with one of `[b, c)` equals the summary of `[a, c)` bit for bit,
 //! whatever the split. So every part of a [`Sketch`] merges by integer addition, `min` and
 //! `max`, all of which are associative and commutative.

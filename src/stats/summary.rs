@@ -138,6 +138,14 @@ impl Summary {
         share(self.critical[i], self.trials)
     }
 
+    /// Step indices, most critical first (ties in file order): the order in which every
+    /// report, chart and analysis lists steps by criticality.
+    pub fn steps_by_criticality(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.critical.len()).collect();
+        idx.sort_by(|&a, &b| self.critical[b].cmp(&self.critical[a]).then(a.cmp(&b)));
+        idx
+    }
+
     /// Mean attempts of step `i` per trial.
     pub fn mean_attempts(&self, i: usize) -> f64 {
         share(self.attempts[i], self.trials)

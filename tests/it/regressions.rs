@@ -1,5 +1,5 @@
-//! Regression tests named after the bugs a review found in the engine (each failed before its
-//! fix), with the scenario that showed it.
+//! Regression tests named after the bugs a review found in the engine, the trace and the report
+//! (each failed before its fix), with the scenario that showed it.
 
 use drillsim::batch::summarize_range;
 use drillsim::sim::Event;
@@ -367,4 +367,138 @@ duration = "3h"
         .collect();
     assert_eq!(raised.len(), 1);
     assert!((raised[0] - 65.0).abs() < 1e-9, "{raised:?}");
+}
+
+// ---- report and trace (issue 9) ----
+
+/// A night exercise: the clock starts at 03:00, the first fault (app crashes) comes at 30m,
+/// a power loss at 90m; `move` must wait until a power loss is detected.
+const NIGHT: &str = r#"
+[exercise]
+name = "night"
+start = "03:00"
+[components.feed-a]
+kind = "power_feed"
+[components.feed-b]
+kind = "power_feed"
+[components.app]
+kind = "service"
+power = "feed-a"
+restart = "auto"
+[services.shop]
+needs = ["app"]
+rto = "3h"
+[[fault]]
+id = "crash"
+kind = "failure"
+target = "app"
+mode = "bad deploy"
+at = "30m"
+[[fault]]
+id = "outage"
+kind = "power_loss"
+target = "feed-a"
+outage = "2h"
+at = "90m"
+[[step]]
+id = "triage"
+team = "ops"
+duration = "5m"
+[[step]]
+id = "restart-app"
+team = "ops"
+after = ["triage"]
+duration = "5m"
+effect = { restart = "app" }
+[[step]]
+id = "move"
+team = "ops"
+after = ["triage"]
+when = { fault = "power_loss" }
+duration = "10m"
+effect = { move_load = { from = "feed-a", to = "feed-b" } }
+"#;
+
+fn night_report(formats: &str) -> (drillsim::model::Scenario, Vec<drillsim::report::OutFile>) {
+    let sc = with(NIGHT);
+    let sum = summarize_range(&sc, 1, 0..20, None);
+    let opt = drillsim::report::full::Options {
+        formats: formats.parse().unwrap(),
+        sensitivity_trials: 0,
+        search: 1,
+        source: Some("night.toml".into()),
+    };
+    let files = drillsim::report::build(&sc, 1, &sum, None, &opt).unwrap();
+    (sc, files)
+}
+
+/// The cells of the activity table's row whose first cell is `first`.
+fn markdown_row<'a>(md: &'a str, first: &str) -> Vec<&'a str> {
+    let line = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| activity |"))
+        .find(|l| l.starts_with(&format!("| {first} |")))
+        .unwrap_or_else(|| panic!("no row {first} in {md}"));
+    line.trim_matches('|').split(" | ").map(str::trim).collect()
+}
+
+#[test]
+fn trace_and_report_times_are_from_the_first_fault_with_the_wall_clock_beside_them() {
+    let sc = with(NIGHT);
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.t0, 30.0);
+    let text = drillsim::sim::trace::render(&sc, 1, 0, &tr);
+    assert!(
+        text.contains("the exercise starts at 03:00:00 on the wall clock; the first fault is injected at 03:30:00"),
+        "{text}"
+    );
+    assert!(text.contains("time since fault (wall clock), what happens"), "{text}");
+    let first = text.lines().find(|l| l.contains("fault crash injected")).unwrap();
+    assert!(
+        first.trim_start().starts_with("0:00:00 (03:30:00)  fault crash injected"),
+        "{first}"
+    );
+    let outage = text.lines().find(|l| l.contains("fault outage injected")).unwrap();
+    assert!(outage.trim_start().starts_with("1:00:00 (04:30:00)"), "{outage}");
+
+    // The report's table and timeline use the same origin: triage starts when paging ends.
+    let o = &tr.outcome;
+    let triage = sc.step_index("triage").unwrap();
+    let (_, files) = night_report("md,svg");
+    let md = std::str::from_utf8(&files.iter().find(|f| f.name == "report.md").unwrap().bytes).unwrap();
+    let row = markdown_row(md, "triage");
+    let clock = drillsim::text::clock;
+    assert_eq!(row[3], clock(o.start[triage] - 30.0), "{row:?}");
+    assert_eq!(row[3], clock(o.detect + o.ack), "{row:?}");
+    assert_eq!(
+        row.last().copied(),
+        Some(drillsim::text::wall_clock(180.0 + o.start[triage]).as_str())
+    );
+    assert!(md.contains("the first fault comes at 03:30:00 on the wall clock"), "{md}");
+
+    let rep = drillsim::report::full::representative(&sc, 1, &summarize_range(&sc, 1, 0..20, None), 1).unwrap();
+    let g = drillsim::report::charts::timeline(&sc, &rep);
+    let paging_end = g.rows[1].bars[0].to;
+    let triage_row = g.rows.iter().find(|r| r.label.starts_with("triage")).unwrap();
+    let work = triage_row.bars.last().unwrap();
+    assert_eq!(work.from, paging_end, "the first step starts as paging ends, on one axis");
+}
+
+#[test]
+fn the_report_says_what_a_step_waited_for() {
+    let (sc, files) = night_report("md,svg");
+    let md = std::str::from_utf8(&files.iter().find(|f| f.name == "report.md").unwrap().bytes).unwrap();
+    assert!(!md.contains("waited for team"), "{md}");
+    let row = markdown_row(md, "move");
+    assert!(row[6].starts_with("a power\\_loss fault to be detected"), "{row:?}");
+    // The trace agrees: move waited for the fault, not for its team.
+    let tr = replay(&sc, 1, 0);
+    let mv = sc.step_index("move").unwrap();
+    assert!(
+        tr.events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::StepAwaitsFault { step, .. } if *step == mv))
+    );
+    let svg = std::str::from_utf8(&files.iter().find(|f| f.name == "timeline.svg").unwrap().bytes).unwrap();
+    assert!(svg.contains("waiting for a detected fault"), "the legend names the wait");
 }

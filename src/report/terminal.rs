@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::json::Timing;
 use crate::model::Scenario;
 use crate::stats::{Sketch, Summary};
+use crate::text::printable;
 
 fn row(out: &mut String, label: &str, s: &Sketch) {
     let _ = writeln!(
@@ -20,12 +21,13 @@ fn row(out: &mut String, label: &str, s: &Sketch) {
     );
 }
 
-/// A few dozen lines a person reads at the end of a run.
+/// A few dozen lines a person reads at the end of a run. Names from the scenario are shown
+/// with control characters escaped, so nothing in a file can drive the terminal.
 pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "drillsim {}: {}", env!("CARGO_PKG_VERSION"), sc.name);
+    let _ = writeln!(out, "drillsim {}: {}", env!("CARGO_PKG_VERSION"), printable(&sc.name));
     if !sc.description.is_empty() {
-        let _ = writeln!(out, "  {}", sc.description);
+        let _ = writeln!(out, "  {}", printable(&sc.description));
     }
     let _ = writeln!(out, "  trials {}   seed {seed}", sum.trials);
     let _ = writeln!(out);
@@ -38,38 +40,66 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     row(&mut out, "time to detect", &sum.detect);
     row(&mut out, "time to acknowledge", &sum.ack);
     row(&mut out, "time to close", &sum.close);
-    if !sc.services.is_empty() {
+    services(&mut out, sc, sum);
+    stores(&mut out, sc, sum);
+    let _ = writeln!(out);
+    steps_and_teams(&mut out, sc, sum);
+    if let Some(t) = timing {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  RTO met",
-            "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO"
-        );
-        for (i, svc) in sc.services.iter().enumerate() {
-            let d = &sum.downtime[i];
-            let rto = svc.rto.map_or("-".to_string(), |r| format!("{r:.0}"));
-            let met = if svc.rto.is_some() {
-                format!("{:.1}% of trials", 100.0 * sum.rto_met_share(i))
+            "  {:.2} s on {} thread(s), {:.0} trials/s",
+            t.elapsed_seconds,
+            t.threads,
+            if t.elapsed_seconds > 0.0 {
+                sum.trials as f64 / t.elapsed_seconds
             } else {
-                "-".into()
-            };
-            let _ = writeln!(
-                out,
-                "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
-                svc.name,
-                d.mean(),
-                d.quantile(0.5),
-                d.quantile(0.95),
-                d.quantile(0.99),
-                rto
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  no business service went down in {:.1}% of trials",
-            100.0 * sum.recovery.zero_share()
+                0.0
+            }
         );
     }
+    out
+}
+
+/// Downtime per business service and the share within its RTO.
+fn services(out: &mut String, sc: &Scenario, sum: &Summary) {
+    if sc.services.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  RTO met",
+        "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO"
+    );
+    for (i, svc) in sc.services.iter().enumerate() {
+        let d = &sum.downtime[i];
+        let rto = svc.rto.map_or("-".to_string(), |r| format!("{r:.0}"));
+        let met = if svc.rto.is_some() {
+            format!("{:.1}% of trials", 100.0 * sum.rto_met_share(i))
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
+            printable(&svc.name),
+            d.mean(),
+            d.quantile(0.5),
+            d.quantile(0.95),
+            d.quantile(0.99),
+            rto
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  no business service went down in {:.1}% of trials",
+        100.0 * sum.recovery.zero_share()
+    );
+}
+
+/// Data lost per store, data leaked, and the severity levels reached.
+fn stores(out: &mut String, sc: &Scenario, sum: &Summary) {
     if !sc.stores.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -82,7 +112,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             let _ = writeln!(
                 out,
                 "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
-                st.name,
+                printable(&st.name),
                 d.mean(),
                 d.quantile(0.5),
                 d.quantile(0.95),
@@ -103,41 +133,33 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             .levels
             .iter()
             .enumerate()
-            .map(|(i, l)| format!("{l} {:.1}%", 100.0 * sum.level_share(i)))
+            .map(|(i, l)| format!("{} {:.1}%", printable(l), 100.0 * sum.level_share(i)))
             .collect();
         let _ = writeln!(out, "  highest level reached: {}", shares.join(", "));
     }
-    let _ = writeln!(out);
-    let mut crit: Vec<(usize, f64)> = (0..sc.steps.len()).map(|i| (i, sum.criticality(i))).collect();
-    crit.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// The steps most often on the critical path, and every team's utilization.
+fn steps_and_teams(out: &mut String, sc: &Scenario, sum: &Summary) {
     let _ = writeln!(out, "  steps most often on the critical path:");
-    for &(i, c) in crit.iter().take(5) {
+    for &i in sum.steps_by_criticality().iter().take(5) {
         let s = &sc.steps[i];
-        let _ = writeln!(out, "    {:<24} {:>5.1}%  (team {})", s.id, 100.0 * c, sc.teams[s.team].name);
+        let _ = writeln!(
+            out,
+            "    {:<24} {:>5.1}%  (team {})",
+            printable(&s.id),
+            100.0 * sum.criticality(i),
+            printable(&sc.teams[s.team].name)
+        );
     }
     let _ = writeln!(out, "  team utilization (busy share of capacity, acknowledgement to close):");
     for (i, t) in sc.teams.iter().enumerate() {
         let _ = writeln!(
             out,
             "    {:<24} {:>5.1}%  (capacity {})",
-            t.name,
+            printable(&t.name),
             100.0 * sum.utilization(i),
             t.capacity
         );
     }
-    if let Some(t) = timing {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "  {:.2} s on {} thread(s), {:.0} trials/s",
-            t.elapsed_seconds,
-            t.threads,
-            if t.elapsed_seconds > 0.0 {
-                sum.trials as f64 / t.elapsed_seconds
-            } else {
-                0.0
-            }
-        );
-    }
-    out
 }
