@@ -4,14 +4,14 @@
 //! paired-bootstrap intervals) unless a test says otherwise.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use drillsim::batch::summarize_range;
 use drillsim::compare::{self, Change, CompareOptions};
 use drillsim::model::Scenario;
 use tempfile::TempDir;
 
-use crate::common::repo;
+use crate::common::{drillsim_in, repo};
 
 fn ref20() -> Scenario {
     drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap()
@@ -46,14 +46,6 @@ fn load(p: &Path) -> Scenario {
     drillsim::scenario::load(p).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn drillsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drillsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the drillsim binary runs")
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -62,7 +54,7 @@ fn text(b: &[u8]) -> String {
 fn an_identical_revision_differs_by_exactly_zero_and_exits_0() {
     let (dir, copy) = ref20_with(keep, keep);
     let out_dir = dir.path().join("out");
-    let out = drillsim(
+    let out = drillsim_in(
         &[
             "compare",
             repo("scenarios/ref20.toml").to_str().unwrap(),
@@ -116,7 +108,7 @@ fn slowing_an_always_critical_step_by_ten_percent_is_worse() {
     }
     // The command line at its defaults (20,000 trials) exits 1.
     let (dir, file) = ref20_with(|p| scale_median(p, "s0", 1.1), keep);
-    let out = drillsim(
+    let out = drillsim_in(
         &[
             "compare",
             repo("scenarios/ref20.toml").to_str().unwrap(),
@@ -198,15 +190,15 @@ fn the_same_comparison_at_one_and_two_threads_is_identical() {
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let c = pool.install(|| compare::compare(&base, &cand, &opt));
-        let rep = compare::report::Report {
+        let rep = compare::summary::Report {
             base: "b".into(),
             candidate: "c".into(),
-            entries: vec![compare::report::Entry::Compared {
+            entries: vec![compare::summary::Entry::Compared {
                 name: "ref20".into(),
                 comparison: Box::new(c),
             }],
         };
-        compare::report::json(&rep).to_string()
+        compare::summary::json(&rep).to_string()
     };
     assert_eq!(run(1), run(2));
 }
@@ -230,18 +222,18 @@ fn base_rev_reads_the_base_from_git() {
     git(d, &["add", "."]);
     git(d, &["commit", "-q", "-m", "base"]);
     // Clean tree: identical to HEAD.
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o1"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o1"], d);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("+0.00 min"), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("HEAD:ref20.toml"));
     // The included plan is edited in the working tree: the base still has the old one.
     let plan = std::fs::read_to_string(d.join("ref20/plan.toml")).unwrap();
     std::fs::write(d.join("ref20/plan.toml"), scale_median(&plan, "s19", 1.1)).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o2"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o2"], d);
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     // A folder: a new exercise is listed, not compared.
     std::fs::copy(d.join("ref20.toml"), d.join("new.toml")).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", ".", "-n", "2000", "--out", "o3"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", ".", "-n", "2000", "--out", "o3"], d);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let md = std::fs::read_to_string(d.join("o3/summary.md")).unwrap();
     assert!(md.contains("`new.toml`: new in the candidate"), "{md}");
@@ -254,7 +246,7 @@ fn base_rev_reads_the_base_from_git() {
     std::fs::write(d.join("ref20.toml"), broken).unwrap();
     git(d, &["commit", "-q", "-a", "-m", "broken"]);
     std::fs::write(d.join("ref20.toml"), &good).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o4"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o4"], d);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -262,7 +254,7 @@ fn base_rev_reads_the_base_from_git() {
         "{stdout}"
     );
     // A revision that does not exist is bad input.
-    let out = drillsim(&["compare", "--base-rev", "no-such-rev", "ref20.toml"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "no-such-rev", "ref20.toml"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no such revision"), "{}", text(&out.stderr));
 }
