@@ -176,23 +176,25 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
             Some(cand_path.to_path_buf()),
         )]);
     }
-    let list = |root: &Path, label: &dyn Fn(&Path) -> String| -> Result<Vec<String>> {
+    // Files passed over on either side, each said once.
+    let mut notes = BTreeSet::new();
+    let mut list = |root: &Path, label: &dyn Fn(&Path) -> String| -> Result<Vec<String>> {
         if !root.exists() {
             return Ok(Vec::new());
         }
         let found = discover::find(root).with_context(|| format!("cannot read {}", label(root)))?;
-        let mut notes = String::new();
         for s in &found.skipped {
-            notes.push_str(&format!("skipped {}: {}\n", label(&s.path), s.reason));
+            notes.insert(format!("skipped {}: {}\n", label(&s.path), s.reason));
         }
-        note(&notes)?;
         Ok(found.exercises.iter().map(|f| rel_name(f, root)).collect())
     };
     let shown = |p: &Path| match copy {
         Some(c) => c.label_of(p),
         None => p.display().to_string(),
     };
-    let (bs, cs) = (list(base_path, &shown)?, list(cand_path, &|p: &Path| p.display().to_string())?);
+    let bs = list(base_path, &shown)?;
+    let cs = list(cand_path, &|p: &Path| p.display().to_string())?;
+    note(&notes.into_iter().collect::<String>())?;
     let all: BTreeSet<&String> = bs.iter().chain(&cs).collect();
     if all.is_empty() {
         bail!("no exercise files found in {}", cand_path.display());

@@ -65,11 +65,7 @@ pub struct Threads {
 impl Threads {
     /// The thread pool every command runs its trials on.
     pub fn pool(self) -> anyhow::Result<rayon::ThreadPool> {
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
-            builder = builder.num_threads(n as usize);
-        }
-        builder.build().context("cannot start worker threads")
+        drillsim::batch::pool(self.get()).context("cannot start worker threads")
     }
 
     /// As asked for, if asked.

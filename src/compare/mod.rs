@@ -542,4 +542,22 @@ mod tests {
             );
         }
     }
+
+    /// Base: every trial recovers at 150 min, after the 100-min horizon. Candidate: none
+    /// recovers (recorded as the horizon). Both are "not recovered": no change, never better.
+    #[test]
+    fn losing_a_repair_after_the_horizon_is_not_better() {
+        let text = "[detection]\ndelay = \"0s\"\npage = \"ops\"\n[teams.ops]\ncapacity = 1\n[teams.ops.escalation]\nlast_resort = \"1h\"\n[[teams.ops.escalation.level]]\nname = \"p\"\nack = 1.0\nack_delay = \"0s\"\ntimeout = \"15m\"\n[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1m\"\n";
+        let mut sc = crate::scenario::load_str(std::path::Path::new("t.toml"), text).unwrap();
+        sc.horizon = 100.0;
+        let n = 500;
+        let side = |v: f64| Samples {
+            recovery: vec![v; n],
+            downtime: Vec::new(),
+            data_lost: Vec::new(),
+        };
+        let c = compare_samples(&sc, &sc, side(150.0), side(100.0), &CompareOptions::new(1));
+        assert_eq!(c.verdict, Change::NoSignificantChange, "{:?}", c.rows);
+        assert!(c.rows.iter().all(|r| r.change == 0.0), "{:?}", c.rows);
+    }
 }

@@ -260,3 +260,26 @@ fn the_example_workflow_uses_real_commands_and_flags() {
     }
     assert_eq!(calls, 2, "the workflow runs check and compare");
 }
+
+/// However the `[exercise]` table is written, `check DIR` runs the file; parts are skipped
+/// and said to be.
+#[test]
+fn check_finds_exercises_written_any_way_and_names_what_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = uniform(&["recovery p99 <= 2h"]);
+    let head = "[exercise]\nname = \"uniform\"\nseed = 3\n";
+    assert!(plain.starts_with(head));
+    let body = &plain[head.len()..];
+    std::fs::write(d.join("inline.toml"), format!("exercise = {{ name = \"a\", seed = 3 }}\n{body}")).unwrap();
+    std::fs::write(d.join("dotted.toml"), format!("exercise.name = \"b\"\nexercise.seed = 3\n{body}")).unwrap();
+    std::fs::write(d.join("quoted.toml"), format!("[\"exercise\"]\nname = \"c\"\nseed = 3\n{body}")).unwrap();
+    std::fs::write(d.join("part.toml"), "[teams.other]\ncapacity = 1\n").unwrap();
+    let out = drillsim_in(&["check", ".", "-n", "1000", "--json", "r.json"], d);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("3 objective(s) in 3 file(s)"), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stderr),
+        "skipped ./part.toml: no [exercise] table and no exercise includes it\n"
+    );
+}
