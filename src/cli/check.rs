@@ -54,7 +54,6 @@ pub fn exec(a: Args) -> Result<ExitCode> {
 
     let t0 = Instant::now();
     let mut files = Vec::new();
-    let mut skipped = String::new();
     for p in &a.paths {
         let found = match discover::find(p) {
             Ok(f) if f.exercises.is_empty() => {
@@ -76,15 +75,12 @@ pub fn exec(a: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        for s in &found.skipped {
-            skipped.push_str(&format!("{s}\n"));
-        }
+        note(&found.skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
         for f in found.exercises {
             files.push(pool.install(|| check_file(&f, &a)));
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
-    note(&skipped)?;
 
     let junit = a.junit.as_ref().map(|_| results::junit(&files, a.confidence, a.strict));
     let json = a

@@ -94,7 +94,10 @@ pub struct BaseCopy {
 
 impl Drop for BaseCopy {
     fn drop(&mut self) {
-        interrupt::release(self.dir.path());
+        // Removed under the signal handler's lock, so a signal now cannot leave it behind.
+        let mut pending = interrupt::lock();
+        let _ = std::fs::remove_dir_all(self.dir.path());
+        pending.retain(|p| p != self.dir.path());
     }
 }
 
@@ -145,11 +148,16 @@ impl BaseCopy {
         if !verify.status.success() {
             return Err(BaseError::NoRevision(rev.to_string()));
         }
-        let dir = tempfile::Builder::new()
-            .prefix("drillsim-base-")
-            .tempdir()
-            .map_err(copy_err(&std::env::temp_dir()))?;
-        interrupt::protect(dir.path());
+        // Created and registered under the signal handler's lock: no signal can come between.
+        let dir = {
+            let mut pending = interrupt::lock();
+            let dir = tempfile::Builder::new()
+                .prefix("drillsim-base-")
+                .tempdir()
+                .map_err(copy_err(&std::env::temp_dir()))?;
+            pending.push(dir.path().to_path_buf());
+            dir
+        };
         let copy = BaseCopy {
             rev: rev.to_string(),
             dir,

@@ -6,7 +6,7 @@
 //! finishes first), removes everything registered and exits with `128 + signal`. Without
 //! [`install`] (a library user), the usual drop guards still clean up on every other path.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -15,19 +15,11 @@ use signal_hook::iterator::Signals;
 /// Paths to remove on a signal: files, or folders removed with their contents.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// The registry, locked. Hold it across a step that a signal must not split.
+/// The registry, locked. Hold it across a step that a signal must not split: create a
+/// temporary and push its path in one critical section, and remove it (or rename it into
+/// place) and take its path out in another.
 pub fn lock() -> MutexGuard<'static, Vec<PathBuf>> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Remove `path` (a file or a folder) if a signal arrives before [`release`].
-pub fn protect(path: &Path) {
-    lock().push(path.to_path_buf());
-}
-
-/// `path` is gone or kept: a signal no longer removes it.
-pub fn release(path: &Path) {
-    lock().retain(|p| p != path);
 }
 
 /// Watch for SIGINT and SIGTERM for the rest of the process.
