@@ -429,17 +429,17 @@ mod tests {
         );
     }
 
+    /// Delete the object `spec` names from the repository's store: the clone is corrupt.
+    fn remove_object(repo: &Path, spec: &str) {
+        let out = Command::new("git").args(["rev-parse", spec]).current_dir(repo).output().unwrap();
+        let oid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        std::fs::remove_file(repo.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    }
+
     #[test]
     fn a_missing_object_is_an_error_naming_rev_and_path() {
         let d = repo(&[("a.toml", "[exercise]\nname = \"a\"\n")]);
-        // Remove the blob from the object store: the clone is corrupt.
-        let oid = Command::new("git")
-            .args(["rev-parse", "HEAD:a.toml"])
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        let oid = String::from_utf8(oid.stdout).unwrap().trim().to_string();
-        std::fs::remove_file(d.path().join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+        remove_object(d.path(), "HEAD:a.toml");
         let e = BaseCopy::new("HEAD", &d.path().join("a.toml")).unwrap_err();
         assert!(matches!(e, BaseError::Git { .. }), "{e}");
         assert!(e.to_string().contains("HEAD:a.toml"), "{e}");
@@ -448,13 +448,7 @@ mod tests {
     #[test]
     fn a_missing_tree_is_an_error_not_a_new_file() {
         let d = repo(&[("sub/a.toml", "[exercise]\n")]);
-        let oid = Command::new("git")
-            .args(["rev-parse", "HEAD:sub"])
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        let oid = String::from_utf8(oid.stdout).unwrap().trim().to_string();
-        std::fs::remove_file(d.path().join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+        remove_object(d.path(), "HEAD:sub");
         let e = BaseCopy::new("HEAD", &d.path().join("sub/a.toml")).unwrap_err();
         assert!(e.to_string().contains("HEAD:sub/a.toml"), "{e}");
     }

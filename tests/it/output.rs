@@ -112,10 +112,11 @@ fn a_fifo_given_as_output_is_written_to_its_reader() {
     };
     let out = drillsim_in(&["run", &ref20(), "-n", "200", "-q", "--json", fifo.to_str().unwrap()], d.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Checked before joining: a FIFO replaced by a file would leave the reader waiting.
+    assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo(), "still a FIFO");
     let got = reader.join().unwrap();
     let v: serde_json::Value = serde_json::from_str(&got).unwrap_or_else(|e| panic!("{e}: {got}"));
     assert_eq!(v["trials"], 200);
-    assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo(), "still a FIFO");
 }
 
 #[test]
@@ -171,18 +172,44 @@ fn kill(child: &Child, signal: &str) {
     assert!(ok.success());
 }
 
-/// A previous report, then runs interrupted by SIGTERM and SIGINT while trials run: each exits
-/// 128 + the signal and leaves the previous report whole, with no temporary file.
-#[test]
-fn signals_during_a_run_leave_the_previous_report_whole() {
+/// A temporary folder with a report written into `report/`, and that report's files.
+fn previous_report() -> (tempfile::TempDir, PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("report");
     let first = spawn_run(&dir, "2000", &[]).wait_with_output().unwrap();
     assert!(first.status.success(), "{}", text(&first.stderr));
     let before = snapshot(&dir);
     assert!(before.len() > 5, "{:?}", before.keys());
+    (d, dir, before)
+}
+
+/// Wait until the process catches SIGINT and SIGTERM (a signal before that would kill it by
+/// the default action, which is not what is tested).
+fn wait_for_handler(child: &Child) {
+    let t0 = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (2 - 1)) != 0 && caught & (1 << (15 - 1)) != 0 {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the handler was never installed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A previous report, then runs interrupted by SIGTERM and SIGINT while trials run: each exits
+/// 128 + the signal and leaves the previous report whole, with no temporary file.
+#[test]
+fn signals_during_a_run_leave_the_previous_report_whole() {
+    let (d, dir, before) = previous_report();
     for (delay_ms, signal, code) in [(50, "TERM", 143), (400, "INT", 130), (1200, "TERM", 143)] {
         let mut child = spawn_run(&dir, "500000000", &[]);
+        wait_for_handler(&child);
         std::thread::sleep(Duration::from_millis(delay_ms));
         kill(&child, signal);
         let status = child.wait().unwrap();
@@ -201,13 +228,9 @@ fn signals_during_a_run_leave_the_previous_report_whole() {
 /// SIGINT removes them; nothing of the previous set is replaced.
 #[test]
 fn a_signal_while_the_set_is_being_written_removes_its_temporaries() {
-    let d = tempfile::tempdir().unwrap();
-    let dir = d.path().join("report");
-    let first = spawn_run(&dir, "2000", &[]).wait_with_output().unwrap();
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let (d, dir, before) = previous_report();
     let fifo = d.path().join("json.fifo");
     mkfifo(&fifo);
-    let before = snapshot(&dir);
     let mut child = spawn_run(&dir, "3000", &["--json", fifo.to_str().unwrap()]);
     let t0 = Instant::now();
     while temporaries(&dir).len() < before.len() {
