@@ -270,3 +270,63 @@ fn unwritable_stderr_exits_2() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: a panic");
     }
 }
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn new(size: &str) -> SmallDisk {
+        let d = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(d.path())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "mounting a tmpfs needs root, which the tests run as");
+        SmallDisk(d)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// A disk that fills up half way through a report: exit 2 naming a file, the previous
+/// summary whole, no temporary file left taking space.
+#[test]
+fn a_full_disk_leaves_the_previous_set_whole() {
+    let disk = SmallDisk::new("128k");
+    let dir = disk.0.path().join("report");
+    let run = |formats: &str| {
+        drillsim()
+            .args([
+                "run",
+                &ref20(),
+                "-q",
+                "-n",
+                "2000",
+                "--sensitivity-trials",
+                "0",
+                "--format",
+                formats,
+                "--out",
+            ])
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let first = run("json");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let before = snapshot(&dir);
+    let out = run("all");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot write {}/", dir.display())) && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&dir), before, "the previous summary is whole");
+    assert!(temporaries(disk.0.path()).is_empty());
+}
