@@ -28,7 +28,7 @@ pub struct Found {
 pub struct Skipped {
     /// The file or folder.
     pub path: PathBuf,
-    /// Why, e.g. "no [exercise] table (included by plan1/compound.toml)".
+    /// Why, e.g. "no `[exercise]` table (a part included by plan1/compound.toml)".
     pub reason: String,
 }
 

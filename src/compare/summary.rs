@@ -1,6 +1,6 @@
 //! What `drillsim compare` writes: the terminal table, a Markdown summary for a pull-request
 //! comment, JSON for scripts, and the recovery CDFs as CSV (for the SVG overlay see
-//! [`super::svg`]). None of them carry timings.
+//! [`crate::plot::cdf_overlay`]). None of them carry timings.
 
 use std::fmt::Write as _;
 
