@@ -34,8 +34,24 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "skipped {}: {}", self.path.display(), self.reason)
+        write!(f, "skipped {}: {}", shown(&self.path), self.reason)
     }
+}
+
+/// A path for the terminal: control characters escaped, so a file name cannot send terminal
+/// escapes.
+pub fn shown(p: &Path) -> String {
+    p.display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// What a `.toml` file turned out to be.
@@ -211,6 +227,15 @@ mod tests {
                 "skipped D/stray.toml: no [exercise] table and no exercise includes it",
             ]
         );
+    }
+
+    #[test]
+    fn skipped_names_reach_the_terminal_without_control_characters() {
+        let s = Skipped {
+            path: PathBuf::from("a\x1b[2Jb.toml"),
+            reason: "r".into(),
+        };
+        assert_eq!(s.to_string(), "skipped a\\u{1b}[2Jb.toml: r");
     }
 
     #[test]

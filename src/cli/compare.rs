@@ -188,12 +188,12 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
         }
         Ok(found.exercises.iter().map(|f| rel_name(f, root)).collect())
     };
-    let shown = |p: &Path| match copy {
-        Some(c) => c.label_of(p),
-        None => p.display().to_string(),
+    let base_shown = |p: &Path| match copy {
+        Some(c) => discover::shown(Path::new(&c.label_of(p))),
+        None => discover::shown(p),
     };
-    let bs = list(base_path, &shown)?;
-    let cs = list(cand_path, &|p: &Path| p.display().to_string())?;
+    let bs = list(base_path, &base_shown)?;
+    let cs = list(cand_path, &discover::shown)?;
     note(&notes.into_iter().collect::<String>())?;
     let all: BTreeSet<&String> = bs.iter().chain(&cs).collect();
     if all.is_empty() {
