@@ -82,12 +82,17 @@ impl<'a> FileSet<'a> {
             dests.push((path, resolve(path)?, bytes));
         }
         let mut temps: Vec<(NamedTempFile, PathBuf, &Path)> = Vec::new();
-        let result = prepare(&dests, &mut temps).and_then(|()| write_through(&dests));
+        let mut made = Vec::new();
+        let result = prepare(&dests, &mut temps, &mut made).and_then(|()| write_through(&dests));
         let mut pending = interrupt::lock();
         if let Err(e) = result {
             for (t, _, _) in temps {
                 pending.retain(|p| p != t.path());
                 drop(t);
+            }
+            // Folders made for this set go too (deepest first; only if empty).
+            for d in made.iter().rev() {
+                let _ = std::fs::remove_dir(d);
             }
             return Err(e);
         }
@@ -182,7 +187,11 @@ type Planned<'s, 'a> = (&'s PathBuf, Destination, &'s Cow<'a, [u8]>);
 
 /// Step 2: a written, synced temporary beside every file to be replaced, each registered
 /// with the signal handler from the moment it exists.
-fn prepare<'s>(dests: &[Planned<'s, '_>], temps: &mut Vec<(NamedTempFile, PathBuf, &'s Path)>) -> Result<(), WriteError> {
+fn prepare<'s>(
+    dests: &[Planned<'s, '_>],
+    temps: &mut Vec<(NamedTempFile, PathBuf, &'s Path)>,
+    made: &mut Vec<PathBuf>,
+) -> Result<(), WriteError> {
     for (shown, dest, bytes) in dests {
         let Destination::Replace(target) = dest else { continue };
         let err = |source| WriteError {
@@ -190,7 +199,14 @@ fn prepare<'s>(dests: &[Planned<'s, '_>], temps: &mut Vec<(NamedTempFile, PathBu
             source,
         };
         let dir = folder_of(target);
+        let mut missing: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
         std::fs::create_dir_all(dir).map_err(err)?;
+        missing.reverse();
+        made.extend(missing);
         // A new file gets the usual mode (0666 less the umask); a replaced one keeps its own.
         let mode = match target.metadata() {
             Ok(m) => m.permissions(),
@@ -267,6 +283,25 @@ mod tests {
             !interrupt::lock().iter().any(|p| p.starts_with(d.path())),
             "nothing left to clean up"
         );
+    }
+
+    #[test]
+    fn a_failed_set_removes_the_folders_it_made() {
+        let d = tempfile::tempdir().unwrap();
+        let full = d.path().join("full");
+        assert!(
+            std::process::Command::new("mknod")
+                .arg(&full)
+                .args(["c", "1", "7"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut set = FileSet::new();
+        set.add(d.path().join("new/deeper/a.json"), b"a".as_slice());
+        set.add(&full, b"x".as_slice());
+        assert!(set.write().is_err());
+        assert_eq!(listing(d.path()), ["full"]);
     }
 
     #[test]
