@@ -59,13 +59,18 @@ pub fn summarize_range(sc: &Scenario, seed: u64, range: std::ops::Range<u64>, ba
         )
 }
 
-/// Run a whole batch with the options' pool size and progress bar.
-pub fn run(sc: &Scenario, opt: &RunOptions) -> Result<Summary, rayon::ThreadPoolBuildError> {
+/// A pool of `threads` workers (None: all cores), the one place a command's pool is built.
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = opt.threads {
+    if let Some(n) = threads {
         builder = builder.num_threads(n.max(1));
     }
-    let pool = builder.build()?;
+    builder.build()
+}
+
+/// Run a whole batch with the options' pool size and progress bar.
+pub fn run(sc: &Scenario, opt: &RunOptions) -> Result<Summary, rayon::ThreadPoolBuildError> {
+    let pool = pool(opt.threads)?;
     let bar = progress_bar(opt);
     let s = pool.install(|| summarize_range(sc, opt.seed, 0..opt.trials, bar.as_ref()));
     if let Some(b) = bar {

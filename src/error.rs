@@ -78,9 +78,9 @@ pub fn similar(a: &str, b: &str) -> bool {
     prev[b.len()] <= 1
 }
 
-/// An error writing an output file.
+/// An error writing an output file (`-` is standard output).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
+#[error("cannot write {}: {source}", if path.as_os_str() == "-" { "standard output".into() } else { path.display().to_string() })]
 pub struct WriteError {
     /// The file that could not be written.
     pub path: PathBuf,

@@ -60,6 +60,7 @@ pub mod compare;
 pub mod error;
 pub mod model;
 pub mod objective;
+pub mod output;
 pub mod plot;
 pub mod report;
 pub mod scenario;

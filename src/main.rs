@@ -1,4 +1,4 @@
-//! The `drillsim` command: a thin entry over [`drillsim::cli`].
+//! The `drillsim` command: a thin entry over the binary's `cli` module.
 use std::process::ExitCode;
 
 mod cli;

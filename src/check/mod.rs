@@ -16,16 +16,14 @@
 //! The level is per objective; with many objectives the chance that one of them is misjudged
 //! grows, which is why the cap and the exit code for "not certain" are the user's choice.
 
-pub mod interval;
-pub mod report;
-
-use std::path::{Path, PathBuf};
+pub mod discover;
+pub mod results;
 
 use crate::batch::summarize_range;
 use crate::model::Scenario;
 use crate::objective::{Bound, Objective};
 use crate::stats::Summary;
-use interval::Interval;
+use crate::stats::interval::{self, Interval};
 
 /// Default first run of a check when neither the command line nor the file sets trials.
 pub const DEFAULT_START_TRIALS: u64 = 10_000;
@@ -178,50 +176,6 @@ pub fn check_scenario(sc: &Scenario, seed: u64, opt: &CheckOptions) -> ScenarioC
     }
 }
 
-/// Whether a TOML text is an exercise (has an `[exercise]` table), judged line by line so
-/// that a file with a mistake elsewhere is still found and its mistake reported.
-pub fn is_exercise(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.split('#').next().unwrap_or("");
-        let squeezed: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-        squeezed == "[exercise]"
-    })
-}
-
-/// The exercise files a path names: the file itself, or, in a folder (recursively, in sorted
-/// order), every `.toml` file with an `[exercise]` table. Folders named `invalid` (files that
-/// are broken on purpose) and hidden folders are skipped; parts included by exercises have no
-/// `[exercise]` table and are skipped too.
-pub fn exercise_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    walk(path, &mut out)?;
-    out.sort();
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        let ft = e.file_type()?;
-        if ft.is_dir() {
-            if name == "invalid" || name.starts_with('.') {
-                continue;
-            }
-            walk(&p, out)?;
-        } else if name.ends_with(".toml") && (ft.is_file() || p.is_file()) && std::fs::read_to_string(&p).is_ok_and(|t| is_exercise(&t)) {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,12 +186,5 @@ mod tests {
         assert_eq!(looks(10, 50), vec![10, 20, 40, 50]);
         assert_eq!(looks(100, 100), vec![100]);
         assert_eq!(looks(100, 10), vec![100]);
-    }
-
-    #[test]
-    fn exercise_tables_are_found() {
-        assert!(is_exercise("include = []\n[exercise]\nname = \"x\""));
-        assert!(is_exercise("[ exercise ] # the exercise\n"));
-        assert!(!is_exercise("[[step]]\nid = \"exercise\"\n# [exercise]\n"));
     }
 }

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use super::{DEFAULT_SEED, UsageError, load};
+use super::{DEFAULT_SEED, Threads, load, note};
 use drillsim::batch::MAX_TRIALS;
-use drillsim::check::report::{self, FileOutcome, Overall};
-use drillsim::check::{self, CheckOptions, DEFAULT_MAX_TRIALS, DEFAULT_START_TRIALS};
+use drillsim::check::results::{self, FileOutcome, Overall};
+use drillsim::check::{self, CheckOptions, DEFAULT_MAX_TRIALS, DEFAULT_START_TRIALS, discover};
+use drillsim::output::{FileSet, is_stdout};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,61 +20,43 @@ pub struct Args {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Trials of the first look (default: the file's, else 10000).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: Option<u64>,
     /// Most trials per scenario; the run doubles up to this while a verdict is not certain.
-    #[arg(long, default_value_t = DEFAULT_MAX_TRIALS)]
+    #[arg(long, default_value_t = DEFAULT_MAX_TRIALS, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     max_trials: u64,
     /// Seed of every random stream (default: each file's, else 1).
     #[arg(long, short = 's')]
     seed: Option<u64>,
     /// Confidence level of the intervals (over all of a run's looks).
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, value_parser = super::confidence)]
     confidence: f64,
     /// Count "not certain" at the trial cap as missed (exit 1) instead of passing with a warning.
     #[arg(long)]
     strict: bool,
-    /// Write JUnit XML to this file (CI systems show it as test results).
+    /// Write JUnit XML to this file (CI systems show it as test results; "-" for standard
+    /// output).
     #[arg(long)]
     junit: Option<PathBuf>,
     /// Write the results as JSON to this file ("-" for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Most worker threads to use (default: all cores).
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    #[command(flatten)]
+    threads: Threads,
 }
 
 pub fn exec(a: Args) -> Result<ExitCode> {
-    if a.max_trials == 0 || a.max_trials > MAX_TRIALS {
-        bail!(UsageError(format!(
-            "--max-trials {} is out of range: use 1 to {MAX_TRIALS}",
-            a.max_trials
-        )));
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref().is_some_and(is_stdout);
+    if to_stdout(&a.junit) && to_stdout(&a.json) {
+        bail!("--junit - and --json - would mix on standard output: send one of them to a file");
     }
-    if a.trials == Some(0) {
-        bail!(UsageError("--trials 0: use at least 1 trial".into()));
-    }
-    if !(a.confidence > 0.5 && a.confidence < 1.0) {
-        bail!(UsageError(format!(
-            "--confidence {} is out of range: use a level between 0.5 and 1, e.g. 0.95",
-            a.confidence
-        )));
-    }
-    if a.threads == Some(0) {
-        bail!(UsageError("--threads 0: use at least 1 thread".into()));
-    }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = a.threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().context("cannot start worker threads")?;
+    let pool = a.threads.pool()?;
 
     let t0 = Instant::now();
     let mut files = Vec::new();
     for p in &a.paths {
-        let found = match check::exercise_files(p) {
-            Ok(f) if f.is_empty() => {
+        let found = match discover::find(p) {
+            Ok(f) if f.exercises.is_empty() => {
                 files.push(FileOutcome::Bad {
                     path: p.clone(),
                     error: format!(
@@ -92,25 +75,26 @@ pub fn exec(a: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        for f in found {
+        note(&found.skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
+        for f in found.exercises {
             files.push(pool.install(|| check_file(&f, &a)));
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
 
-    let json_to_stdout = a.json.as_deref() == Some(Path::new("-"));
-    if let Some(path) = &a.junit {
-        drillsim::report::write_atomic(path, report::junit(&files, a.confidence, a.strict).as_bytes())?;
-    }
-    if let Some(path) = &a.json {
-        let text = drillsim::report::json::to_text(&report::json(&files, a.confidence, a.strict));
-        if json_to_stdout {
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-        } else {
-            drillsim::report::write_atomic(path, text.as_bytes())?;
+    let junit = a.junit.as_ref().map(|_| results::junit(&files, a.confidence, a.strict));
+    let json = a
+        .json
+        .as_ref()
+        .map(|_| drillsim::report::json::to_text(&results::json(&files, a.confidence, a.strict)));
+    let mut set = FileSet::new();
+    for (path, text) in [(&a.junit, &junit), (&a.json, &json)] {
+        if let (Some(path), Some(text)) = (path, text) {
+            set.add(path, text.as_bytes());
         }
     }
-    let overall = report::overall(&files, a.strict);
+    set.write()?;
+    let overall = results::overall(&files, a.strict);
     let objectives: usize = files
         .iter()
         .map(|f| match f {
@@ -129,12 +113,11 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             _ => "",
         }
     );
-    if json_to_stdout {
-        eprint!("{}{summary}", report::table(&files, a.confidence));
+    let text = format!("{}{summary}", results::table(&files, a.confidence));
+    if to_stdout(&a.junit) || to_stdout(&a.json) {
+        note(&text)?;
     } else {
-        let mut out = std::io::stdout().lock();
-        out.write_all(report::table(&files, a.confidence).as_bytes())?;
-        out.write_all(summary.as_bytes())?;
+        std::io::stdout().lock().write_all(text.as_bytes())?;
     }
     Ok(match overall {
         Overall::Met | Overall::NotCertain => ExitCode::SUCCESS,

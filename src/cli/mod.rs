@@ -1,4 +1,8 @@
 //! Command-line arguments and dispatch; one module per command.
+//!
+//! Exit codes (README "Exit codes"): 0 done, 1 a check failed (`check` missed an objective,
+//! `compare` found a regression), 2 bad input or usage, including a file that cannot be read or
+//! written and a standard output or error that cannot be written.
 
 mod check;
 mod compare;
@@ -6,9 +10,11 @@ mod run;
 mod trace;
 mod validate;
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use drillsim::error::ScenarioError;
@@ -16,6 +22,12 @@ use drillsim::model::Scenario;
 
 /// Default seed when neither the file nor the command line sets one.
 pub const DEFAULT_SEED: u64 = 1;
+
+/// Most worker threads (each is an OS thread; beyond this is a typo).
+pub const MAX_THREADS: u64 = 1024;
+
+/// Exit code of bad input or usage.
+const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,47 +54,78 @@ enum Command {
     Compare(compare::Args),
 }
 
-/// Errors that are the user's input: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+/// `--threads`, the same flag and range in every command that runs trials.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Threads {
+    /// Most worker threads to use (default: all cores).
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
+}
+
+impl Threads {
+    /// The thread pool every command runs its trials on.
+    pub fn pool(self) -> anyhow::Result<rayon::ThreadPool> {
+        drillsim::batch::pool(self.get()).context("cannot start worker threads")
+    }
+
+    /// As asked for, if asked.
+    pub fn get(self) -> Option<usize> {
+        self.threads.map(|n| n as usize)
+    }
+}
 
 /// Parse arguments, run, map errors to exit codes (0 ok, 1 a check failed, 2 bad input).
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            // Help and version go to standard output: not being able to write them is a failure.
+            let printed = e.print().is_ok();
+            return if e.use_stderr() || !printed {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    let result = match cli.command {
-        Command::Run(a) => run::exec(a),
-        Command::Trace(a) => trace::exec(a),
-        Command::Validate(a) => validate::exec(a),
-        Command::Check(a) => check::exec(a),
-        Command::Compare(a) => compare::exec(a),
-    };
+    let result = drillsim::output::interrupt::install()
+        .context("cannot watch for interrupts")
+        .and_then(|()| match cli.command {
+            Command::Run(a) => run::exec(a),
+            Command::Trace(a) => trace::exec(a),
+            Command::Validate(a) => validate::exec(a),
+            Command::Check(a) => check::exec(a),
+            Command::Compare(a) => compare::exec(a),
+        })
+        .and_then(|code| {
+            std::io::stdout().flush().context("cannot write to standard output")?;
+            Ok(code)
+        });
     match result {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            let mut shown = e.to_string();
-            eprintln!("error: {shown}");
-            for cause in e.chain().skip(1) {
-                // A message that already quotes its cause (e.g. "cannot write x: Is a directory")
-                // does not repeat it.
-                let cause = cause.to_string();
-                if !shown.contains(&cause) {
-                    eprintln!("  caused by: {cause}");
-                    shown = cause;
-                }
-            }
-            ExitCode::from(2)
+            // If standard error cannot be written either, the exit code is all that is left.
+            let _ = std::io::stderr().lock().write_all(error_text(&e).as_bytes());
+            ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// `error: ...` and the causes that the message does not already quote.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut shown = e.to_string();
+    let mut text = format!("error: {shown}\n");
+    for cause in e.chain().skip(1) {
+        // A message that already quotes its cause (e.g. "cannot write x: Is a directory")
+        // does not repeat it.
+        let cause = cause.to_string();
+        if !shown.contains(&cause) {
+            text.push_str(&format!("  caused by: {cause}\n"));
+            shown = cause;
+        }
+    }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -90,6 +133,22 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Write a note to standard error; failing to is an error (exit 2), never a panic.
+pub fn note(text: &str) -> anyhow::Result<()> {
+    std::io::stderr()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("cannot write to standard error")
+}
+
+/// `--confidence`: a level strictly between 0.5 and 1.
+pub fn confidence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(c) if c > 0.5 && c < 1.0 => Ok(c),
+        _ => Err("use a level between 0.5 and 1, e.g. 0.95".into()),
+    }
 }
 
 /// Load and check a scenario file.

@@ -5,36 +5,33 @@
 //! `reports/<scenario>/`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
-use super::{DEFAULT_SEED, UsageError, load};
+use super::{DEFAULT_SEED, Threads, load};
 use drillsim::batch::{self, MAX_TRIALS, RunOptions};
+use drillsim::output::{FileSet, is_stdout};
 use drillsim::report::{self, Formats, full, json::Timing};
 use drillsim::sensitivity;
 
 /// Default number of trials when neither the file nor the command line sets one.
 const DEFAULT_TRIALS: u64 = 100_000;
 
-/// Most worker threads (each is an OS thread; beyond this is a typo).
-const MAX_THREADS: usize = 1024;
-
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario file (.toml).
     file: PathBuf,
     /// Number of trials (default: the file's, else 100000).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: Option<u64>,
     /// Seed of every random stream (default: the file's, else 1).
     #[arg(long, short = 's')]
     seed: Option<u64>,
-    /// Most worker threads to use (default: all cores).
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    #[command(flatten)]
+    threads: Threads,
     /// Write the JSON summary to this file ("-" for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
@@ -47,7 +44,8 @@ pub struct Args {
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<Formats>,
     /// Trials per lever of the report's sensitivity analysis (0 skips it).
-    #[arg(long, value_name = "N", default_value_t = sensitivity::DEFAULT_TRIALS)]
+    #[arg(long, value_name = "N", default_value_t = sensitivity::DEFAULT_TRIALS,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_TRIALS))]
     sensitivity_trials: u64,
     /// No progress bar.
     #[arg(long, short = 'q')]
@@ -57,18 +55,6 @@ pub struct Args {
 pub fn exec(a: Args) -> Result<ExitCode> {
     let sc = load(&a.file)?;
     let trials = a.trials.or(sc.trials).unwrap_or(DEFAULT_TRIALS);
-    if trials == 0 || trials > MAX_TRIALS {
-        bail!(UsageError(format!("--trials {trials} is out of range: use 1 to {MAX_TRIALS}")));
-    }
-    if let Some(j) = a.threads.filter(|j| !(1..=MAX_THREADS).contains(j)) {
-        bail!(UsageError(format!("--threads {j} is out of range: use 1 to {MAX_THREADS}")));
-    }
-    if a.sensitivity_trials > MAX_TRIALS {
-        bail!(UsageError(format!(
-            "--sensitivity-trials {} is out of range: use 0 to {MAX_TRIALS}",
-            a.sensitivity_trials
-        )));
-    }
     let report_dir = match (&a.out, &a.format) {
         (Some(Some(dir)), _) => Some(dir.clone()),
         (Some(None), _) | (None, Some(_)) => Some(full::default_dir(&sc)),
@@ -78,53 +64,53 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     let opt = RunOptions {
         seed,
         trials,
-        threads: a.threads,
+        threads: a.threads.get(),
         progress: !a.quiet,
     };
     let t0 = Instant::now();
     let sum = batch::run(&sc, &opt).context("cannot start worker threads")?;
     let timing = Timing {
         elapsed_seconds: t0.elapsed().as_secs_f64(),
-        threads: a.threads.unwrap_or_else(rayon::current_num_threads),
+        threads: a.threads.get().unwrap_or_else(rayon::current_num_threads),
     };
-    let json_to_stdout = a.json.as_deref() == Some(Path::new("-"));
-    if let Some(path) = &a.json {
-        let text = report::json::to_text(&report::json::summary(&sc, seed, &sum, Some(&timing)));
-        if json_to_stdout {
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-        } else {
-            report::write_atomic(path, text.as_bytes())?;
-        }
+    // Every file of the run is one set: the JSON summary and the report are replaced together.
+    let json_to_stdout = a.json.as_deref().is_some_and(is_stdout);
+    let json_text = a
+        .json
+        .as_ref()
+        .map(|_| report::json::to_text(&report::json::summary(&sc, seed, &sum, Some(&timing))));
+    let mut report_files = Vec::new();
+    let mut set = FileSet::new();
+    if let (Some(path), Some(text)) = (&a.json, &json_text) {
+        set.add(path, text.as_bytes());
     }
     if !json_to_stdout {
         std::io::stdout()
             .lock()
             .write_all(report::terminal::summary(&sc, seed, &sum, Some(&timing)).as_bytes())?;
     }
-    if let Some(dir) = report_dir {
-        let formats = a.format.unwrap_or(Formats::ALL);
+    let t1 = Instant::now();
+    if let Some(dir) = &report_dir {
         let ropt = full::Options {
-            formats,
+            formats: a.format.unwrap_or(Formats::ALL),
             sensitivity_trials: a.sensitivity_trials,
             search: full::DEFAULT_SEARCH,
             source: Some(a.file.display().to_string()),
         };
-        let t1 = Instant::now();
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = a.threads {
-            builder = builder.num_threads(n);
-        }
-        let pool = builder.build().context("cannot start worker threads")?;
-        let files = pool.install(|| report::build(&sc, seed, &sum, Some(&timing), &ropt))?;
-        report::write(&dir, &files, formats)?;
+        report_files = a.threads.pool()?.install(|| report::build(&sc, seed, &sum, Some(&timing), &ropt))?;
+        report::add_to(&mut set, dir, &report_files, ropt.formats);
+    }
+    set.write()?;
+    if let Some(dir) = report_dir {
         let line = format!(
-            "  report ({formats}): {} files in {} ({:.2} s)\n",
-            files.len(),
+            "  report ({}): {} files in {} ({:.2} s)\n",
+            a.format.unwrap_or(Formats::ALL),
+            report_files.len(),
             dir.display(),
             t1.elapsed().as_secs_f64()
         );
         if json_to_stdout {
-            std::io::stderr().lock().write_all(line.as_bytes())?;
+            super::note(&line)?;
         } else {
             std::io::stdout().lock().write_all(line.as_bytes())?;
         }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::load;
+use super::{load, note};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -28,7 +28,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
                 count(sc.steps.len(), "step")
             )?,
             Err(e) => {
-                eprintln!("error: {e}");
+                note(&format!("error: {e}\n"))?;
                 bad += 1;
             }
         }

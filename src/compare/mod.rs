@@ -33,17 +33,18 @@
 //! ref20 about 24 bytes per trial, 0.5 MB at the default 20,000 trials and 24 MB at the cap
 //! of [`MAX_TRIALS`].
 
-pub mod report;
+pub mod git;
+pub mod summary;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::batch::CHUNK;
-use crate::check::interval::Interval;
 use crate::model::Scenario;
 use crate::sim::rng::{TrialStreams, mix64};
 use crate::sim::{Workspace, run_trial};
+use crate::stats::interval::Interval;
 
 /// Default number of paired trials.
 pub const DEFAULT_TRIALS: u64 = 20_000;
@@ -176,6 +177,18 @@ pub struct Samples {
     pub downtime: Vec<Vec<f64>>,
     /// Per data store, data lost per trial.
     pub data_lost: Vec<Vec<f64>>,
+}
+
+impl Samples {
+    /// A service back only after the horizon did not recover, the same as one that never came
+    /// back: both count as the horizon, so losing a repair is never "better".
+    fn clamp_to(&mut self, horizon: f64) {
+        for v in std::iter::once(&mut self.recovery).chain(self.downtime.iter_mut()) {
+            for x in v.iter_mut() {
+                *x = x.min(horizon);
+            }
+        }
+    }
 }
 
 /// Run trials `0..trials` of `sc` and keep every trial's measures (on the current rayon pool).
@@ -344,7 +357,10 @@ pub fn compare(base: &Scenario, cand: &Scenario, opt: &CompareOptions) -> Compar
 }
 
 /// Compare per-trial samples of two revisions (already run with the same seed).
-pub fn compare_samples(base: &Scenario, cand: &Scenario, sb: Samples, sc: Samples, opt: &CompareOptions) -> Comparison {
+pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc: Samples, opt: &CompareOptions) -> Comparison {
+    let horizon = base.horizon.min(cand.horizon);
+    sb.clamp_to(horizon);
+    sc.clamp_to(horizon);
     let trials = sb.recovery.len().min(sc.recovery.len());
     let mut measures = vec![Paired::new(sb.recovery, sc.recovery, true)];
     let mut specs = Vec::new();
@@ -525,5 +541,23 @@ mod tests {
                 stat_of(&values, &ord, Stat::Quantile(p), None)
             );
         }
+    }
+
+    /// Base: every trial recovers at 150 min, after the 100-min horizon. Candidate: none
+    /// recovers (recorded as the horizon). Both are "not recovered": no change, never better.
+    #[test]
+    fn losing_a_repair_after_the_horizon_is_not_better() {
+        let text = "[detection]\ndelay = \"0s\"\npage = \"ops\"\n[teams.ops]\ncapacity = 1\n[teams.ops.escalation]\nlast_resort = \"1h\"\n[[teams.ops.escalation.level]]\nname = \"p\"\nack = 1.0\nack_delay = \"0s\"\ntimeout = \"15m\"\n[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1m\"\n";
+        let mut sc = crate::scenario::load_str(std::path::Path::new("t.toml"), text).unwrap();
+        sc.horizon = 100.0;
+        let n = 500;
+        let side = |v: f64| Samples {
+            recovery: vec![v; n],
+            downtime: Vec::new(),
+            data_lost: Vec::new(),
+        };
+        let c = compare_samples(&sc, &sc, side(150.0), side(100.0), &CompareOptions::new(1));
+        assert_eq!(c.verdict, Change::NoSignificantChange, "{:?}", c.rows);
+        assert!(c.rows.iter().all(|r| r.change == 0.0), "{:?}", c.rows);
     }
 }

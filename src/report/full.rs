@@ -9,6 +9,7 @@ use super::json::Timing;
 use super::{charts, content, html, json, markdown};
 use crate::error::WriteError;
 use crate::model::Scenario;
+use crate::output::FileSet;
 use crate::plot::{PlotError, Targets};
 use crate::sensitivity::{self, Sensitivity};
 use crate::sim::rng::TrialStreams;
@@ -290,64 +291,29 @@ pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, o
     Ok(files)
 }
 
-/// Write `files` into `dir`, all or none as far as the file system allows: every file is
-/// first written whole to a temporary name in `dir`, and only when all are written are they
-/// renamed into place; on any error the temporaries are removed and the previous report is
-/// left as it was. Then chart files of the given formats that this report no longer has (a
-/// section that no longer applies) are removed, so the folder never mixes two runs.
+/// Write `files` into `dir` as one set ([`crate::output::FileSet`]): nothing is replaced
+/// until every file is ready, and on any error the previous report is left as it was.
 pub fn write(dir: &Path, files: &[OutFile], formats: Formats) -> Result<(), WriteError> {
-    let err = |path: PathBuf| move |source| WriteError { path, source };
-    std::fs::create_dir_all(dir).map_err(err(dir.to_path_buf()))?;
-    // A target that exists but is not a file would make its rename fail after others have
-    // been renamed: refuse before writing anything.
+    let mut set = FileSet::new();
+    add_to(&mut set, dir, files, formats);
+    set.write()
+}
+
+/// Add the report's files in `dir` to `set`, and, as stale, the chart files of the given
+/// formats that this report no longer has (a section that no longer applies), so the folder
+/// never mixes two runs.
+pub fn add_to<'a>(set: &mut FileSet<'a>, dir: &Path, files: &'a [OutFile], formats: Formats) {
     for f in files {
-        let path = dir.join(&f.name);
-        if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(err(path)(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "a folder is in the way of this report file; move it",
-            )));
-        }
-    }
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
-        for (t, _) in temps {
-            let _ = std::fs::remove_file(t);
-        }
-    };
-    for f in files {
-        let path = dir.join(&f.name);
-        let tmp = dir.join(format!(".{}.tmp{}", f.name, std::process::id()));
-        let res = (|| -> std::io::Result<()> {
-            use std::io::Write;
-            let mut h = std::fs::File::create(&tmp)?;
-            h.write_all(&f.bytes)?;
-            h.sync_all()
-        })();
-        temps.push((tmp, path.clone()));
-        if let Err(e) = res {
-            cleanup(&temps);
-            return Err(err(path)(e));
-        }
-    }
-    for (i, (tmp, path)) in temps.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
-            cleanup(&temps[i..]);
-            return Err(err(path.clone())(e));
-        }
+        set.add(dir.join(&f.name), f.bytes.as_slice());
     }
     for name in CHART_NAMES {
         for (on, ext) in [(formats.png, "png"), (formats.svg, "svg")] {
             let file = format!("{name}.{ext}");
             if on && !files.iter().any(|f| f.name == file) {
-                let p = dir.join(&file);
-                if p.exists() {
-                    std::fs::remove_file(&p).map_err(err(p.clone()))?;
-                }
+                set.remove_stale(dir.join(&file));
             }
         }
     }
-    Ok(())
 }
 
 /// The default report folder of a scenario: `reports/<name>/`, with the name reduced to

@@ -1,5 +1,6 @@
 //! Summaries of many trials: bounded in memory and exactly mergeable.
 
+pub mod interval;
 pub mod sketch;
 pub mod summary;
 

@@ -2,21 +2,13 @@
 //! verdicts, the doubling, exit codes and the files CI reads.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use drillsim::batch::summarize_range;
-use drillsim::check::{self, CheckOptions, Verdict, interval};
+use drillsim::check::{self, CheckOptions, Verdict};
 use drillsim::objective::{Measure, Stat};
+use drillsim::stats::interval;
 
-use crate::common::{head, repo, scenario};
-
-fn drillsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drillsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the drillsim binary runs")
-}
+use crate::common::{drillsim_in, head, repo, scenario};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -169,7 +161,7 @@ fn a_straddling_objective_doubles_to_the_cap_then_is_not_certain() {
 fn the_shipped_scenarios_meet_their_objectives() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
-    let out = drillsim(&["check", "scenarios", "--junit", junit.to_str().unwrap()], &repo(""));
+    let out = drillsim_in(&["check", "scenarios", "--junit", junit.to_str().unwrap()], &repo(""));
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("recovery p95 <= 8h") && stdout.contains("met"), "{stdout}");
@@ -183,7 +175,7 @@ fn check_exit_codes_junit_and_json() {
     let d = dir.path();
     // A missed objective: exit 1, a JUnit failure, "missed" in JSON.
     std::fs::write(d.join("missed.toml"), uniform(&["recovery p95 <= 1h", "recovery p50 <= 1h"])).unwrap();
-    let out = drillsim(&["check", "missed.toml", "--junit", "out/j.xml", "--json", "out/c.json"], d);
+    let out = drillsim_in(&["check", "missed.toml", "--junit", "out/j.xml", "--json", "out/c.json"], d);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let xml = std::fs::read_to_string(d.join("out/j.xml")).unwrap();
     assert!(xml.contains("<failure type=\"missed\""), "{xml}");
@@ -197,16 +189,16 @@ fn check_exit_codes_junit_and_json() {
     // Not certain at the cap: passes with a warning, a JUnit skip; --strict fails it.
     std::fs::write(d.join("edge.toml"), uniform(&["recovery p50 <= 50m"])).unwrap();
     let args = ["check", "edge.toml", "-n", "1000", "--max-trials", "4000", "--junit", "out/e.xml"];
-    let out = drillsim(&args, d);
+    let out = drillsim_in(&args, d);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("not certain"));
     assert!(std::fs::read_to_string(d.join("out/e.xml")).unwrap().contains("<skipped"));
-    let out = drillsim(&[&args[..], &["--strict"]].concat(), d);
+    let out = drillsim_in(&[&args[..], &["--strict"]].concat(), d);
     assert_eq!(out.status.code(), Some(1));
 
     // Bad input: exit 2, the error names file, line and column; JUnit has an error.
     std::fs::write(d.join("bad.toml"), uniform(&["recovery p95 <= 1 fortnight"])).unwrap();
-    let out = drillsim(&["check", "bad.toml", "--junit", "out/b.xml"], d);
+    let out = drillsim_in(&["check", "bad.toml", "--junit", "out/b.xml"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stdout).contains("bad.toml:"), "{}", text(&out.stdout));
     assert!(
@@ -235,16 +227,16 @@ fn folders_hold_exercises_and_skip_invalid_folders_and_included_parts() {
     )
     .unwrap();
     std::fs::write(d.join("notes.txt"), "[exercise]").unwrap();
-    let found = check::exercise_files(d).unwrap();
+    let found = check::discover::find(d).unwrap().exercises;
     let names: Vec<String> = found
         .iter()
         .map(|p| p.strip_prefix(d).unwrap().to_string_lossy().replace('\\', "/"))
         .collect();
     assert_eq!(names, vec!["b.toml", "sub/a.toml"]);
-    let out = drillsim(&["check", "."], d);
+    let out = drillsim_in(&["check", "."], d);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     // A folder with no exercise is a mistake in the CI configuration, not a pass.
-    let out = drillsim(&["check", "sub/parts"], d);
+    let out = drillsim_in(&["check", "sub/parts"], d);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -261,10 +253,33 @@ fn the_example_workflow_uses_real_commands_and_flags() {
             continue;
         }
         calls += 1;
-        let help = text(&drillsim(&[cmd, "--help"], &repo("")).stdout);
+        let help = text(&drillsim_in(&[cmd, "--help"], &repo("")).stdout);
         for flag in words.iter().filter(|w| w.starts_with("--")) {
             assert!(help.contains(flag), "{flag} of `drillsim {cmd}` is not in its --help");
         }
     }
     assert_eq!(calls, 2, "the workflow runs check and compare");
+}
+
+/// However the `[exercise]` table is written, `check DIR` runs the file; parts are skipped
+/// and said to be.
+#[test]
+fn check_finds_exercises_written_any_way_and_names_what_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = uniform(&["recovery p99 <= 2h"]);
+    let head = "[exercise]\nname = \"uniform\"\nseed = 3\n";
+    assert!(plain.starts_with(head));
+    let body = &plain[head.len()..];
+    std::fs::write(d.join("inline.toml"), format!("exercise = {{ name = \"a\", seed = 3 }}\n{body}")).unwrap();
+    std::fs::write(d.join("dotted.toml"), format!("exercise.name = \"b\"\nexercise.seed = 3\n{body}")).unwrap();
+    std::fs::write(d.join("quoted.toml"), format!("[\"exercise\"]\nname = \"c\"\nseed = 3\n{body}")).unwrap();
+    std::fs::write(d.join("part.toml"), "[teams.other]\ncapacity = 1\n").unwrap();
+    let out = drillsim_in(&["check", ".", "-n", "1000", "--json", "r.json"], d);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("3 objective(s) in 3 file(s)"), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stderr),
+        "skipped ./part.toml: no [exercise] table and no exercise includes it\n"
+    );
 }

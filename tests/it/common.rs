@@ -39,7 +39,17 @@ timeout = "15m"
 /// The `drillsim` binary, run from the repository root (so relative paths read as in the
 /// README).
 pub fn drillsim() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_drillsim"));
+    assert_cmd::Command::from_std(drillsim_process())
+}
+
+/// The same as a plain process, for tests that set its standard streams or signal it.
+pub fn drillsim_process() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_drillsim"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
+}
+
+/// Run the `drillsim` binary with `args` in `dir` and collect its output.
+pub fn drillsim_in(args: &[&str], dir: &Path) -> std::process::Output {
+    drillsim().args(args).current_dir(dir).output().expect("the drillsim binary runs")
 }

@@ -4,14 +4,14 @@
 //! paired-bootstrap intervals) unless a test says otherwise.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use drillsim::batch::summarize_range;
 use drillsim::compare::{self, Change, CompareOptions};
 use drillsim::model::Scenario;
 use tempfile::TempDir;
 
-use crate::common::repo;
+use crate::common::{self, drillsim_in, repo};
 
 fn ref20() -> Scenario {
     drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap()
@@ -46,14 +46,6 @@ fn load(p: &Path) -> Scenario {
     drillsim::scenario::load(p).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn drillsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drillsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the drillsim binary runs")
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -62,7 +54,7 @@ fn text(b: &[u8]) -> String {
 fn an_identical_revision_differs_by_exactly_zero_and_exits_0() {
     let (dir, copy) = ref20_with(keep, keep);
     let out_dir = dir.path().join("out");
-    let out = drillsim(
+    let out = drillsim_in(
         &[
             "compare",
             repo("scenarios/ref20.toml").to_str().unwrap(),
@@ -116,7 +108,7 @@ fn slowing_an_always_critical_step_by_ten_percent_is_worse() {
     }
     // The command line at its defaults (20,000 trials) exits 1.
     let (dir, file) = ref20_with(|p| scale_median(p, "s0", 1.1), keep);
-    let out = drillsim(
+    let out = drillsim_in(
         &[
             "compare",
             repo("scenarios/ref20.toml").to_str().unwrap(),
@@ -196,17 +188,17 @@ fn the_same_comparison_at_one_and_two_threads_is_identical() {
     let mut opt = CompareOptions::new(5);
     opt.trials = 5_000;
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = drillsim::batch::pool(Some(threads)).unwrap();
         let c = pool.install(|| compare::compare(&base, &cand, &opt));
-        let rep = compare::report::Report {
+        let rep = compare::summary::Report {
             base: "b".into(),
             candidate: "c".into(),
-            entries: vec![compare::report::Entry::Compared {
+            entries: vec![compare::summary::Entry::Compared {
                 name: "ref20".into(),
                 comparison: Box::new(c),
             }],
         };
-        compare::report::json(&rep).to_string()
+        compare::summary::json(&rep).to_string()
     };
     assert_eq!(run(1), run(2));
 }
@@ -230,18 +222,18 @@ fn base_rev_reads_the_base_from_git() {
     git(d, &["add", "."]);
     git(d, &["commit", "-q", "-m", "base"]);
     // Clean tree: identical to HEAD.
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o1"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o1"], d);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("+0.00 min"), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("HEAD:ref20.toml"));
     // The included plan is edited in the working tree: the base still has the old one.
     let plan = std::fs::read_to_string(d.join("ref20/plan.toml")).unwrap();
     std::fs::write(d.join("ref20/plan.toml"), scale_median(&plan, "s19", 1.1)).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o2"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "2000", "--out", "o2"], d);
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     // A folder: a new exercise is listed, not compared.
     std::fs::copy(d.join("ref20.toml"), d.join("new.toml")).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", ".", "-n", "2000", "--out", "o3"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", ".", "-n", "2000", "--out", "o3"], d);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let md = std::fs::read_to_string(d.join("o3/summary.md")).unwrap();
     assert!(md.contains("`new.toml`: new in the candidate"), "{md}");
@@ -254,7 +246,7 @@ fn base_rev_reads_the_base_from_git() {
     std::fs::write(d.join("ref20.toml"), broken).unwrap();
     git(d, &["commit", "-q", "-a", "-m", "broken"]);
     std::fs::write(d.join("ref20.toml"), &good).unwrap();
-    let out = drillsim(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o4"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o4"], d);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -262,7 +254,177 @@ fn base_rev_reads_the_base_from_git() {
         "{stdout}"
     );
     // A revision that does not exist is bad input.
-    let out = drillsim(&["compare", "--base-rev", "no-such-rev", "ref20.toml"], d);
+    let out = drillsim_in(&["compare", "--base-rev", "no-such-rev", "ref20.toml"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no such revision"), "{}", text(&out.stderr));
+}
+
+/// A repository with ref20 committed, as `base_rev_reads_the_base_from_git` starts.
+fn committed_ref20() -> TempDir {
+    let (dir, _) = ref20_with(keep, keep);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    dir
+}
+
+/// The base must come from git or not at all: a missing object, a shallow clone and a
+/// repository git refuses are each exit 2 naming what could not be read, never "new in the
+/// candidate" nor a pass.
+#[test]
+fn a_base_git_cannot_produce_is_an_error_not_a_pass() {
+    // A corrupt clone: the included plan's blob is gone.
+    let dir = committed_ref20();
+    let d = dir.path();
+    let oid = Command::new("git")
+        .args(["rev-parse", "HEAD:ref20/plan.toml"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let oid = text(&oid.stdout).trim().to_string();
+    std::fs::remove_file(d.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "200", "--out", "o"], d);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stderr).contains("HEAD:ref20/plan.toml"), "{}", text(&out.stderr));
+    assert!(!d.join("o").exists(), "nothing written");
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", ".", "-n", "200", "--out", "o"], d);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!text(&out.stdout).contains("new in the candidate"));
+
+    // A shallow clone that lacks the base revision.
+    let dir = committed_ref20();
+    let d = dir.path();
+    std::fs::write(
+        d.join("ref20/plan.toml"),
+        scale_median(&std::fs::read_to_string(d.join("ref20/plan.toml")).unwrap(), "s19", 1.1),
+    )
+    .unwrap();
+    git(d, &["commit", "-q", "-a", "-m", "slower"]);
+    let clone = d.join("shallow");
+    git(
+        d,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &format!("file://{}", d.display()),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let out = drillsim_in(
+        &["compare", "--base-rev", "HEAD~1", "ref20.toml", "-n", "200", "--out", "o"],
+        &clone,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stderr).contains("HEAD~1"), "{}", text(&out.stderr));
+
+    // A repository owned by someone else: git refuses it ("dubious ownership").
+    let dir = committed_ref20();
+    let d = dir.path();
+    let empty = d.join("empty.gitconfig");
+    std::fs::write(&empty, "").unwrap();
+    assert!(Command::new("chown").args(["-R", "12345:12345"]).arg(d).status().unwrap().success());
+    let out = common::drillsim()
+        .args(["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "200", "--out", "o"])
+        .current_dir(d)
+        .env("GIT_CONFIG_GLOBAL", &empty)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stderr).contains("dubious ownership"), "{}", text(&out.stderr));
+}
+
+/// Includes of the base are read inside the revision: one that climbs out of the repository
+/// is refused, not read from beside the temporary copy.
+#[test]
+fn a_base_include_that_climbs_out_of_the_repository_is_refused() {
+    let dir = committed_ref20();
+    let d = dir.path();
+    let good = std::fs::read_to_string(d.join("ref20.toml")).unwrap();
+    let escaping = good.replace("include = [\"ref20/teams.toml\"", "include = [\"../../../../tmp/teams.toml\"");
+    assert_ne!(good, escaping);
+    std::fs::write(d.join("ref20.toml"), &escaping).unwrap();
+    git(d, &["commit", "-q", "-a", "-m", "escape"]);
+    std::fs::write(d.join("ref20.toml"), &good).unwrap();
+    let out = drillsim_in(&["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "200", "--out", "o"], d);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("HEAD:ref20.toml: include \"../../../../tmp/teams.toml\" climbs out"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The copy of the base is removed on a signal too: the summary goes to a FIFO nobody reads,
+/// so the command waits there with the copy on disk; SIGTERM removes it and exits 143.
+#[test]
+fn a_signal_removes_the_copy_of_the_base() {
+    let dir = committed_ref20();
+    let d = dir.path();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.join("o")).unwrap();
+    assert!(Command::new("mkfifo").arg(d.join("o/summary.md")).status().unwrap().success());
+    let mut child = common::drillsim_process()
+        .args(["compare", "--base-rev", "HEAD", "ref20.toml", "-n", "500", "--out", "o"])
+        .current_dir(d)
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let temporaries = || std::fs::read_dir(d.join("o")).unwrap().count() - 1;
+    while temporaries() < 4 {
+        assert!(t0.elapsed().as_secs() < 60, "the outputs never appeared");
+        assert!(child.try_wait().unwrap().is_none(), "compare ended before writing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "the copy of the base exists");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "the copy of the base is gone");
+    assert_eq!(std::fs::read_dir(d.join("o")).unwrap().count(), 1, "only the FIFO is left");
+}
+
+/// Folders: exercises are found however their table is written, and `p/q.toml` and
+/// `p__q.toml` get outputs of their own.
+#[test]
+fn folder_exercises_get_distinct_outputs() {
+    let (dir, _) = ref20_with(keep, keep);
+    let d = dir.path();
+    let main = std::fs::read_to_string(d.join("ref20.toml")).unwrap();
+    let dotted = main
+        .replace("[exercise]\nname = \"ref20\"", "exercise.name = \"ref20\"")
+        .replace("\ndescription = ", "\nexercise.description = ")
+        .replace("\nseed = ", "\nexercise.seed = ")
+        .replace("\ntrials = ", "\nexercise.trials = ");
+    assert!(!dotted.contains("[exercise]"));
+    std::fs::create_dir(d.join("p")).unwrap();
+    std::fs::write(d.join("p/q.toml"), main.replace("\"ref20/", "\"../ref20/")).unwrap();
+    std::fs::write(d.join("p__q.toml"), &dotted).unwrap();
+    std::fs::remove_file(d.join("ref20.toml")).unwrap();
+    let out = drillsim_in(&["compare", ".", ".", "-n", "200", "--out", "out"], d);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let md = std::fs::read_to_string(d.join("out/summary.md")).unwrap();
+    assert!(md.contains("| p/q.toml |") && md.contains("| p__q.toml |"), "{md}");
+    for f in ["p__q.cdf.csv", "p_u_uq.cdf.csv"] {
+        assert!(d.join("out").join(f).exists(), "{f}");
+    }
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("skipped ./ref20/plan.toml: no [exercise] table (a part included by ./p/q.toml and 1 more)\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("skipped ./ref20/plan.toml").count(),
+        1,
+        "once, though both sides are the folder: {stderr}"
+    );
 }

@@ -7,6 +7,7 @@ mod compare;
 mod engine;
 mod invalid;
 mod no_panic;
+mod output;
 mod readme;
 mod regressions;
 mod reports;
