@@ -42,7 +42,6 @@ pub mod check;
 pub mod compare;
 pub mod error;
 pub mod model;
-pub mod objective;
 pub mod plot;
 pub mod report;
 pub mod scenario;

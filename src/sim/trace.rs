@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::world::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{ComponentKind, FaultKind, Scenario};
+use crate::model::{FaultKind, Scenario};
 
 /// Collects a trial's events in the order they happen.
 #[derive(Debug, Default)]
@@ -262,15 +262,5 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
 }
 
 fn kind_word(sc: &Scenario, c: usize) -> &'static str {
-    match sc.topology.components[c].kind {
-        ComponentKind::Service => "service",
-        ComponentKind::Database => "database",
-        ComponentKind::Cache => "cache",
-        ComponentKind::Network => "network",
-        ComponentKind::LoadBalancer => "load balancer",
-        ComponentKind::PowerFeed => "power feed",
-        ComponentKind::Ups => "UPS",
-        ComponentKind::Generator => "generator",
-        ComponentKind::Site => "site",
-    }
+    sc.topology.components[c].kind.words()
 }
