@@ -27,7 +27,7 @@ pub const MAX_ESCALATION_LEVELS: usize = 100;
 /// Most extra passes over an escalation policy.
 pub const MAX_REPEAT: i64 = 100;
 /// Most monitors (each one draws for every fault in every trial).
-pub const MAX_MONITORS: usize = 1_000_000;
+pub const MAX_MONITORS: usize = 100_000;
 /// Most severity levels (real schemes have four or five).
 pub const MAX_SEVERITY_LEVELS: usize = 100;
 /// Most dependency edges: every step's `after` entries, plus every component's `needs` and

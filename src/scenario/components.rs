@@ -291,7 +291,7 @@ fn generator_start(src: &Source, r: &RawComponent, kind: ComponentKind) -> Resul
         return Err(no_effect(
             src,
             d.span(),
-            "only a generator has a start delay".into(),
+            "`start_delay` applies only to a generator".into(),
             "remove `start_delay`, or make the component a generator",
         ));
     }

@@ -80,23 +80,20 @@ fn fault_kind_of(src: &Source, f: &Spanned<RawFault>, cx: &FaultContext<'_>) -> 
             continue;
         }
         if let Some(span) = span {
-            // The first three keep their original wording and place (the whole fault).
-            if matches!(field, "spread" | "outage" | "encrypt") {
-                return Err(src.error(
-                    K::NoEffect,
-                    f.span(),
-                    format!("`{field}` does not apply to a {} fault", tag.name()),
-                    None,
-                ));
-            }
             let users: Vec<&str> = FaultKindTag::ALL
                 .iter()
                 .filter(|k| fields_of(**k).contains(&field))
                 .map(|k| k.name())
                 .collect();
+            // The first three keep the place they always had (the whole fault).
+            let place = if matches!(field, "spread" | "outage" | "encrypt") {
+                f.span()
+            } else {
+                span
+            };
             return Err(no_effect(
                 src,
-                span,
+                place,
                 format!("`{field}` does not apply to a {} fault", tag.name()),
                 &format!("`{field}` is for {} faults; remove it here", users.join(" and ")),
             ));

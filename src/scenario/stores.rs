@@ -124,7 +124,7 @@ fn store(
                 src,
                 lag.span(),
                 format!(
-                    "store \"{}\" has a replication lag but {}",
+                    "store \"{}\" has a `replication_lag` but {}",
                     name.get_ref(),
                     if component.is_some() {
                         "its component has no standby to replicate to"
