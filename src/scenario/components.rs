@@ -1,11 +1,11 @@
 //! Components: kinds, dependencies, power, standbys and replicas, the power equipment's own
 //! fields, the dependency order (a cycle is an error) and the neighbours an intruder crosses.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use toml::Spanned;
 
-use super::names::{Named, fixed, lookup, no_effect, probability, text_ok, too_many};
+use super::names::{Named, distinct, fixed, lookup, no_effect, probability, text_ok, too_many};
 use super::raw::RawComponent;
 use super::{Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
@@ -69,23 +69,13 @@ pub(super) fn component(i: usize, entry: &Named<'_, RawComponent>, cx: &Componen
             ));
         }
     }
-    let mut needs = Vec::new();
-    let mut listed = HashSet::new();
-    for n in r.needs.iter().flatten() {
+    let needs = distinct(src, r.needs.iter().flatten(), "needs", "", |n| {
         let j = refer(n)?;
         if j == i {
             return Err(src.error(K::Cycle, n.span(), format!("component \"{}\" needs itself", name.get_ref()), None));
         }
-        if !listed.insert(j) {
-            return Err(src.error(
-                K::Duplicate,
-                n.span(),
-                format!("\"{}\" is listed twice in `needs`", n.get_ref()),
-                None,
-            ));
-        }
-        needs.push(j);
-    }
+        Ok(j)
+    })?;
     let power = power(src, name, r, kind, cx)?;
     let auto_restart = match &r.restart {
         None => false,
@@ -232,20 +222,7 @@ fn quorum(
 ) -> Result<Option<Quorum>, ScenarioError> {
     match (&r.replicas, &r.min_up) {
         (Some(of), min_up) => {
-            let mut v = Vec::new();
-            let mut listed = HashSet::new();
-            for n in of {
-                let j = refer(n)?;
-                if !listed.insert(j) {
-                    return Err(src.error(
-                        K::Duplicate,
-                        n.span(),
-                        format!("\"{}\" is listed twice in `replicas`", n.get_ref()),
-                        None,
-                    ));
-                }
-                v.push(j);
-            }
+            let v = distinct(src, of, "replicas", "", refer)?;
             let up = match min_up {
                 Some(k) => *k.get_ref(),
                 None => v.len() as i64,

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::names::{FirstAt, defined_twice, fault_kind, lookup, name_ok, no_effect, text_ok};
+use super::names::{FirstAt, defined_twice, distinct, fault_kind, lookup, name_ok, no_effect, text_ok};
 use super::raw::RawFault;
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
@@ -174,20 +174,9 @@ fn attack(src: &Source, f: &Spanned<RawFault>, cx: &FaultContext<'_>) -> Result<
         Some(x) => *x.get_ref() / 60.0,
         None => 0.0,
     };
-    let mut encrypt = Vec::new();
-    let mut listed = std::collections::HashSet::new();
-    for s in r.encrypt.iter().flatten() {
-        let j = lookup(src, s, cx.store_index, "store")?;
-        if !listed.insert(j) {
-            return Err(src.error(
-                K::Duplicate,
-                s.span(),
-                format!("store \"{}\" is listed twice in `encrypt`", s.get_ref()),
-                None,
-            ));
-        }
-        encrypt.push(j);
-    }
+    let encrypt = distinct(src, r.encrypt.iter().flatten(), "encrypt", "store", |s| {
+        lookup(src, s, cx.store_index, "store")
+    })?;
     let leak_unit = match &r.leak_unit {
         Some(u) => text_ok(src, Some(u), "the leak unit")?,
         None => "GB".into(),

@@ -84,10 +84,14 @@ impl Reader {
             path: path.to_path_buf(),
             text: text.to_string(),
         };
-        let raw = parse_toml(&src)?;
-        let key = canonical(path);
         self.files += 1;
-        self.enter(key.clone(), tidy(path));
+        self.parse_with_includes(canonical(path), src)
+    }
+
+    /// Parse `src` (which passed every check) and read its includes before it.
+    fn parse_with_includes(&mut self, key: PathBuf, src: Source) -> Result<(), ScenarioError> {
+        let raw = parse_toml(&src)?;
+        self.enter(key.clone(), tidy(&src.path));
         self.includes(&src, &raw)?;
         self.leave(&key);
         self.read.insert(key);
@@ -163,13 +167,7 @@ impl Reader {
             path: path.to_path_buf(),
             text,
         };
-        let raw = parse_toml(&src)?;
-        self.enter(key.clone(), tidy(path));
-        self.includes(&src, &raw)?;
-        self.leave(&key);
-        self.read.insert(key);
-        self.parts.push(Part { src, raw });
-        Ok(())
+        self.parse_with_includes(key, src)
     }
 
     /// The files of an include cycle, from the one included again back to it.

@@ -1,11 +1,11 @@
 //! Monitors (what notices which kind of fault, after how long) and severity levels (the
 //! impact that raises the incident, and whom each level pages).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use toml::Spanned;
 
-use super::names::{FirstAt, defined_twice, fault_kind, lookup, name_ok, probability, too_many, unknown};
+use super::names::{FirstAt, defined_twice, distinct, fault_kind, lookup, name_ok, probability, too_many, unknown};
 use super::raw::RawSeverity;
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
@@ -124,38 +124,16 @@ fn level(src: &Source, r: &RawSeverity, services: &HashMap<String, usize>, teams
             None => Ok(None),
         }
     };
-    let mut any_down = Vec::new();
-    let mut listed = HashSet::new();
-    for s in r.service_down.iter().flatten() {
-        let j = lookup(src, s, services, "service")?;
-        if !listed.insert(j) {
-            return Err(src.error(
-                K::Duplicate,
-                s.span(),
-                format!("\"{}\" is listed twice in `service_down`", s.get_ref()),
-                None,
-            ));
-        }
-        any_down.push(j);
-    }
-    let mut page = Vec::new();
-    let mut paged = HashSet::new();
-    for t in r.page.iter().flatten() {
-        let Some(&ti) = teams.get(t.get_ref().as_str()) else {
+    let any_down = distinct(src, r.service_down.iter().flatten(), "service_down", "", |s| {
+        lookup(src, s, services, "service")
+    })?;
+    let page = distinct(src, r.page.iter().flatten(), "page", "team", |t| {
+        teams.get(t.get_ref().as_str()).copied().ok_or_else(|| {
             let mut known: Vec<&str> = teams.keys().copied().collect();
             known.sort();
-            return Err(unknown(src, t, "team", known.into_iter()));
-        };
-        if !paged.insert(ti) {
-            return Err(src.error(
-                K::Duplicate,
-                t.span(),
-                format!("team \"{}\" is listed twice in `page`", t.get_ref()),
-                None,
-            ));
-        }
-        page.push(ti);
-    }
+            unknown(src, t, "team", known.into_iter())
+        })
+    })?;
     let leaked = match &r.leaked {
         Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => {
             return Err(src.error(K::OutOfRange, x.span(), "leaked must be 0 or more".into(), None));

@@ -2,7 +2,7 @@
 //! twice names both places), checking user-given names and text, resolving references with a
 //! "did you mean", probabilities, fixed durations and fault kinds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use toml::Spanned;
@@ -114,6 +114,34 @@ fn sorted_keys(map: &HashMap<String, usize>) -> Vec<&str> {
     let mut v: Vec<&str> = map.keys().map(String::as_str).collect();
     v.sort();
     v
+}
+
+/// The indices of a list of references (`needs`, `after`, `page`, ...), each resolved by
+/// `resolve`; a name listed twice is an error (the second mention would change nothing).
+/// `what` names the kind of thing in the message ("step", or "" for just the name).
+pub(super) fn distinct<'a>(
+    src: &Source,
+    list: impl IntoIterator<Item = &'a Spanned<String>>,
+    field: &str,
+    what: &str,
+    mut resolve: impl FnMut(&Spanned<String>) -> Result<usize, ScenarioError>,
+) -> Result<Vec<usize>, ScenarioError> {
+    let mut out = Vec::new();
+    let mut listed = HashSet::new();
+    for n in list {
+        let j = resolve(n)?;
+        if !listed.insert(j) {
+            let label = if what.is_empty() { String::new() } else { format!("{what} ") };
+            return Err(src.error(
+                K::Duplicate,
+                n.span(),
+                format!("{label}\"{}\" is listed twice in `{field}`", n.get_ref()),
+                None,
+            ));
+        }
+        out.push(j);
+    }
+    Ok(out)
 }
 
 /// A fault kind as written in `kind`, `sees` or `when.fault`.

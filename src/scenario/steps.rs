@@ -1,13 +1,13 @@
 //! The plan's steps: ids, teams, `after` lists, durations, conditions and effects, and the
 //! search for steps that wait for each other in a cycle.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use toml::Spanned;
 
 use super::build::TopologyNames;
 use super::conditions::{condition, effect};
-use super::names::{FirstAt, defined_twice, name_ok, probability, text_ok, too_many, unknown};
+use super::names::{FirstAt, defined_twice, distinct, name_ok, probability, text_ok, too_many, unknown};
 use super::raw::RawStep;
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
@@ -83,9 +83,7 @@ fn step(
     let Some(&team) = cx.team_index.get(s.team.get_ref().as_str()) else {
         return Err(unknown(src, &s.team, "team", cx.team_names.iter().copied()));
     };
-    let mut after = Vec::new();
-    let mut listed = HashSet::new();
-    for a in s.after.iter().flatten() {
+    let after = distinct(src, s.after.iter().flatten(), "after", "step", |a| {
         let Some(&(j, _)) = step_index.get(a.get_ref().as_str()) else {
             return Err(unknown(src, a, "step", ids.iter().copied()));
         };
@@ -97,16 +95,8 @@ fn step(
                 Some("remove it from its own `after` list".into()),
             ));
         }
-        if !listed.insert(j) {
-            return Err(src.error(
-                K::Duplicate,
-                a.span(),
-                format!("step \"{}\" is listed twice in `after`", a.get_ref()),
-                None,
-            ));
-        }
-        after.push(j);
-    }
+        Ok(j)
+    })?;
     let fail = probability(src, s.fail.as_ref(), "fail")?;
     if fail >= 1.0 {
         return Err(src.error(

@@ -1,10 +1,10 @@
 //! Business services (what is down for the customer) and data stores (what data is lost,
 //! with their backups and replication).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::dist;
-use super::names::{Named, fixed, lookup, no_effect, probability, text_ok};
+use super::names::{Named, distinct, fixed, lookup, no_effect, probability, text_ok};
 use super::raw::{RawService, RawStore};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
 use crate::model::{BusinessService, Component, DataStore, Dist, StreamKey};
@@ -22,20 +22,7 @@ pub(super) fn services(raw: &[Named<'_, RawService>], comp_index: &HashMap<Strin
                 Some("list what it runs on: needs = [\"web\", \"db\"]".into()),
             ));
         }
-        let mut needs = Vec::new();
-        let mut listed = HashSet::new();
-        for n in &r.needs {
-            let j = lookup(src, n, comp_index, "component")?;
-            if !listed.insert(j) {
-                return Err(src.error(
-                    K::Duplicate,
-                    n.span(),
-                    format!("\"{}\" is listed twice in `needs`", n.get_ref()),
-                    None,
-                ));
-            }
-            needs.push(j);
-        }
+        let needs = distinct(src, &r.needs, "needs", "", |n| lookup(src, n, comp_index, "component"))?;
         let rto = match &r.rto {
             Some(d) => Some(fixed(src, d, "an RTO")?),
             None => None,
