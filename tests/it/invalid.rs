@@ -218,17 +218,12 @@ fn run_reports_the_same_message_with_exit_code_2_and_writes_nothing() {
 fn the_library_gives_the_same_message() {
     // The CLI adds only "error: "; tools that use the library see the same text. (Cargo runs
     // tests from the package root, so relative paths read as in the messages above.)
-    for (file, message) in CASES {
+    // And the kind of mistake, which callers match instead of the words.
+    assert_eq!(KINDS.len(), CASES.len());
+    for ((file, message), (kind_file, kind)) in CASES.iter().zip(KINDS) {
+        assert_eq!(file, kind_file);
         let e = drillsim::scenario::load(Path::new(&format!("scenarios/invalid/{file}"))).unwrap_err();
         assert_eq!(e.to_string(), *message, "{file}");
-    }
-}
-
-#[test]
-fn every_invalid_file_has_its_kind_of_mistake() {
-    assert_eq!(KINDS.len(), CASES.len());
-    for (file, kind) in KINDS {
-        let e = drillsim::scenario::load(Path::new(&format!("scenarios/invalid/{file}"))).unwrap_err();
         assert_eq!(e.kind, *kind, "{file}: {e}");
     }
 }
