@@ -50,6 +50,7 @@ pub(super) fn scenario(path: &Path, parts: &[Part]) -> Result<Scenario, Scenario
     }
     let detection = detection(det_src, det, world.topology.monitors.clone(), &injected)?;
     let first_responder = first_responder(det_src, det.get_ref(), &teams, &team_index)?;
+    teams.every_policy_paged(first_responder, &world.topology.levels)?;
     let steps = steps(
         parts,
         &StepContext {

@@ -114,7 +114,12 @@ pub(super) fn detection(
 }
 
 /// The team `[detection] page` names, which must have an escalation policy.
-pub(super) fn first_responder(src: &Source, d: &RawDetection, teams: &Teams, index: &HashMap<&str, usize>) -> Result<usize, ScenarioError> {
+pub(super) fn first_responder(
+    src: &Source,
+    d: &RawDetection,
+    teams: &Teams<'_>,
+    index: &HashMap<&str, usize>,
+) -> Result<usize, ScenarioError> {
     let Some(&first) = index.get(d.page.get_ref().as_str()) else {
         return Err(unknown(src, &d.page, "team", teams.teams.iter().map(|t| t.name.as_str())));
     };

@@ -1,25 +1,51 @@
 //! Teams: capacity, escalation policy and off hours.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use toml::Spanned;
 
 use super::exercise::clock;
-use super::names::{Named, collect_named, probability, too_many};
+use super::names::{Named, collect_named, no_effect, probability, too_many};
 use super::raw::{RawEscalation, RawTeam};
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
 use crate::model::limits::{MAX_CAPACITY, MAX_ESCALATION_LEVELS, MAX_REPEAT, MAX_TEAMS};
-use crate::model::{Clock, Dist, Escalation, EscalationLevel, OffHours, StreamKey, Team};
+use crate::model::{Clock, Dist, Escalation, EscalationLevel, Level, OffHours, StreamKey, Team};
 
 /// The checked teams, in name order, and which of them can be paged.
-pub(super) struct Teams {
+pub(super) struct Teams<'a> {
     pub teams: Vec<Team>,
     /// Per team: whether it has an escalation policy.
     pub has_escalation: Vec<bool>,
+    /// Per team: where its escalation policy is written.
+    escalation_at: Vec<Option<(&'a Source, Range<usize>)>>,
 }
 
-impl Teams {
+impl Teams<'_> {
+    /// An escalation policy is used only when its team is paged (by `[detection] page` or a
+    /// level's `page`); one that nothing pages is an error.
+    pub fn every_policy_paged(&self, first_responder: usize, levels: &[Level]) -> Result<(), ScenarioError> {
+        let mut paged = vec![false; self.teams.len()];
+        paged[first_responder] = true;
+        for l in levels {
+            for &t in &l.page {
+                paged[t] = true;
+            }
+        }
+        for (i, at) in self.escalation_at.iter().enumerate() {
+            if let (Some((src, span)), false) = (at, paged[i]) {
+                return Err(no_effect(
+                    src,
+                    span.clone(),
+                    format!("team \"{}\" has an escalation policy but nothing pages it", self.teams[i].name),
+                    "page the team from [detection] page or a [[level]]'s page, or remove its `escalation`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Team name to index.
     pub fn index(&self) -> HashMap<&str, usize> {
         self.teams.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect()
@@ -27,7 +53,7 @@ impl Teams {
 }
 
 /// Teams from every part; a name defined twice is an error naming both places.
-pub(super) fn teams(parts: &[Part], start: Option<Clock>) -> Result<Teams, ScenarioError> {
+pub(super) fn teams(parts: &[Part], start: Option<Clock>) -> Result<Teams<'_>, ScenarioError> {
     let main = &parts.last().expect("the exercise file is the last part").src;
     let raw_teams = collect_named(parts, |r| r.teams.as_ref(), "team")?;
     if raw_teams.is_empty() {
@@ -47,9 +73,12 @@ pub(super) fn teams(parts: &[Part], start: Option<Clock>) -> Result<Teams, Scena
     let mut out = Teams {
         teams: Vec::with_capacity(raw_teams.len()),
         has_escalation: Vec::with_capacity(raw_teams.len()),
+        escalation_at: Vec::with_capacity(raw_teams.len()),
     };
     for entry in &raw_teams {
-        out.has_escalation.push(entry.2.get_ref().escalation.is_some());
+        let escalation = entry.2.get_ref().escalation.as_ref();
+        out.has_escalation.push(escalation.is_some());
+        out.escalation_at.push(escalation.map(|e| (entry.0, e.span())));
         out.teams.push(team(entry, start)?);
     }
     Ok(out)

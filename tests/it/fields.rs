@@ -162,7 +162,15 @@ fn table() -> Vec<(&'static str, &'static str, Use)> {
         ("detection", "fallback", Always("alert when every monitor missed")),
         ("detection", "page", Always("the first responder")),
         ("team", "capacity", Always("parallel steps")),
-        ("team", "escalation", Always("who is paged")),
+        (
+            "team",
+            "escalation",
+            Idle {
+                at: "team",
+                add: "",
+                drop: NO_DROP,
+            },
+        ),
         ("team", "off_hours", Always("slower at night (needs `start`)")),
         ("off_hours", "from", Always("start of off hours")),
         ("off_hours", "to", Always("end of off hours")),
@@ -413,6 +421,11 @@ fn idle_text(section: &str, field: &str, u: &Use) -> String {
         ("component", "ups") => BASE.replace("#P:service", "").replace(
             "[components.db2]\nkind = \"database\"\npower = \"feed\"",
             "[components.db2]\nkind = \"database\"\npower = \"feed\"\nups = \"u\"\n[components.u]\nkind = \"ups\"\nbattery = \"5m\"",
+        ),
+        // A second team with a policy that nothing pages.
+        ("team", "escalation") => BASE.replace(
+            "[components.feed]\n",
+            "[teams.idle]\ncapacity = 1\n[teams.idle.escalation]\nlast_resort = \"1h\"\n[[teams.idle.escalation.level]]\nname = \"p\"\nack = 1.0\nack_delay = \"1m\"\ntimeout = \"5m\"\n[components.feed]\n",
         ),
         // A mode on an attack.
         ("fault", "mode") => BASE.replace(
