@@ -161,7 +161,7 @@ impl Reader {
             )));
         }
         self.inside_root(&key, path).map_err(at)?;
-        let text = read_text(path, MAX_TOTAL_BYTES.saturating_sub(self.total)).map_err(at)?;
+        let text = read_text(path, &key, MAX_TOTAL_BYTES.saturating_sub(self.total)).map_err(at)?;
         self.total += text.len() as u64;
         let src = Source {
             path: path.to_path_buf(),
@@ -224,7 +224,10 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// The text of a regular file of at most [`MAX_FILE_BYTES`] (and at most `budget`, what the
 /// total over all files leaves).
-fn read_text(path: &Path, budget: u64) -> Result<String, ReadError> {
+///
+/// `checked` is the real path that was found inside the root: the file opened must be that
+/// file, so a link swapped between the check and the open is refused.
+fn read_text(path: &Path, checked: &Path, budget: u64) -> Result<String, ReadError> {
     let io = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => read_error(K::NotFound, "no such file", None),
         _ => read_error(K::Unreadable, format!("cannot read it: {e}"), None),
@@ -254,8 +257,16 @@ fn read_text(path: &Path, budget: u64) -> Result<String, ReadError> {
         )));
     }
     let file = open_nonblocking(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() {
         return Err(not_a_file());
+    }
+    if !same_file(&opened, checked) {
+        return Err(read_error(
+            K::OutsideRoot,
+            "the file changed while it was being read (a link was replaced)",
+            Some("run again once nothing rewrites the scenario's folder"),
+        ));
     }
     let limit = MAX_FILE_BYTES.min(budget);
     let mut bytes = Vec::new();
@@ -274,6 +285,20 @@ fn read_text(path: &Path, budget: u64) -> Result<String, ReadError> {
             Some("a scenario is a TOML text file, saved as UTF-8"),
         )
     })
+}
+
+/// Whether the opened file is the one at `checked` (same device and inode).
+fn same_file(opened: &std::fs::Metadata, checked: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(checked).is_ok_and(|m| m.dev() == opened.dev() && m.ino() == opened.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (opened, checked);
+        true
+    }
 }
 
 fn too_large(message: String) -> ReadError {
