@@ -3,10 +3,78 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// What kind of mistake a [`ScenarioError`] is, so that callers and tests match the kind
+/// rather than the words of the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioErrorKind {
+    /// Not valid TOML (quotes, brackets, `key = value`).
+    #[error("not valid TOML")]
+    Syntax,
+    /// A field the format does not have (a misspelling, usually).
+    #[error("unknown field")]
+    UnknownField,
+    /// A required field or section is absent.
+    #[error("missing field or section")]
+    Missing,
+    /// A value of the wrong TOML type (a number where a string belongs, ...).
+    #[error("wrong type")]
+    WrongType,
+    /// A name (team, step, component, ...) that nothing defines.
+    #[error("unknown name")]
+    UnknownName,
+    /// Something defined or listed twice.
+    #[error("defined twice")]
+    Duplicate,
+    /// Steps, components or includes that wait for each other in a circle.
+    #[error("cycle")]
+    Cycle,
+    /// A number, duration or probability outside what the field accepts.
+    #[error("out of range")]
+    OutOfRange,
+    /// A duration or distribution that cannot be read.
+    #[error("bad duration or distribution")]
+    BadDuration,
+    /// A user-given name that is empty, too long or has control characters.
+    #[error("bad name")]
+    BadName,
+    /// A field that would have no effect where it is written (e.g. `leak_rate` on a failure).
+    #[error("field has no effect")]
+    NoEffect,
+    /// More entries than the format allows (see `model::limits`).
+    #[error("too many")]
+    TooMany,
+    /// Any other rule of the format (a field that does not fit the kind of entry, ...).
+    #[error("breaks a rule of the format")]
+    Rule,
+    /// An `[expect]` objective sentence that cannot be read or resolved.
+    #[error("bad objective")]
+    Objective,
+    /// The file does not exist.
+    #[error("no such file")]
+    NotFound,
+    /// A folder, device, FIFO or other thing that is not a regular file.
+    #[error("not a regular file")]
+    NotAFile,
+    /// Larger than a scenario file (or all included files together) may be.
+    #[error("too large")]
+    TooLarge,
+    /// Not UTF-8 text.
+    #[error("not text")]
+    NotText,
+    /// An include that resolves outside the scenario's root folder.
+    #[error("outside the scenario's root")]
+    OutsideRoot,
+    /// The file exists but cannot be read.
+    #[error("cannot be read")]
+    Unreadable,
+}
+
 /// A mistake in a scenario file (or in a file it includes): where it is, what is wrong, and
 /// what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// What kind of mistake it is.
+    pub kind: ScenarioErrorKind,
     /// The file with the mistake.
     pub path: PathBuf,
     /// 1-based line and column, where the mistake has a place in the file.
@@ -23,15 +91,33 @@ impl fmt::Display for ScenarioError {
         if let Some((line, col)) = self.position {
             write!(f, ":{line}:{col}")?;
         }
-        write!(f, ": {}", self.message)?;
+        // Messages quote the file; its control characters are shown escaped, never sent.
+        write!(f, ": {}", escape_controls(&self.message))?;
         if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
+            write!(f, "\n  help: {}", escape_controls(h))?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// `text` with control characters (terminal escapes, carriage returns) written as `\u{1b}`,
+/// so that text quoted from a file cannot drive the terminal it is shown on.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 /// 1-based (line, column) of byte offset `offset` in `text`; columns count characters.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -59,7 +59,6 @@ pub mod check;
 pub mod compare;
 pub mod error;
 pub mod model;
-pub mod objective;
 pub mod output;
 pub mod plot;
 pub mod report;

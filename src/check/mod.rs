@@ -1,6 +1,6 @@
 //! `drillsim check`: does the plan keep its promises?
 //!
-//! Each scenario's objectives ([`crate::objective`]) are estimated with a confidence interval
+//! Each scenario's objectives ([`crate::model::objective`]) are estimated with a confidence interval
 //! from a run of trials. An objective is **met** when the whole interval is on the promised
 //! side of its threshold, **missed** when the whole interval is on the other side, and **not
 //! certain** while the interval straddles it. While any objective of a scenario is not
@@ -21,7 +21,7 @@ pub mod results;
 
 use crate::batch::summarize_range;
 use crate::model::Scenario;
-use crate::objective::{Bound, Objective};
+use crate::model::objective::{Bound, Objective};
 use crate::stats::Summary;
 use crate::stats::interval::{self, Interval};
 

@@ -6,12 +6,14 @@
 
 pub mod dist;
 pub mod limits;
+pub mod objective;
 pub mod stream;
 pub mod topology;
 
 pub use dist::Dist;
 pub use topology::*;
 
+pub use objective::Objective;
 pub use stream::StreamKey;
 
 /// Index of a team in [`Scenario::teams`].
@@ -56,7 +58,7 @@ pub struct Scenario {
     /// Clock time of t = 0, for teams that are slower off hours (None: not modelled).
     pub start: Option<Clock>,
     /// What the plan promises (`[expect]`), checked by `drillsim check`.
-    pub objectives: Vec<crate::objective::Objective>,
+    pub objectives: Vec<Objective>,
 }
 
 /// How faults are noticed: monitors after a delay each, or, when all miss, customer reports.

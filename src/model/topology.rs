@@ -27,24 +27,39 @@ pub enum ComponentKind {
     Site,
 }
 
+/// Every component kind with its name in files and its words in traces and reports: the one
+/// table that names kinds.
+const COMPONENT_KINDS: [(ComponentKind, &str, &str); 9] = [
+    (ComponentKind::Service, "service", "service"),
+    (ComponentKind::Database, "database", "database"),
+    (ComponentKind::Cache, "cache", "cache"),
+    (ComponentKind::Network, "network", "network"),
+    (ComponentKind::LoadBalancer, "load_balancer", "load balancer"),
+    (ComponentKind::PowerFeed, "power_feed", "power feed"),
+    (ComponentKind::Ups, "ups", "UPS"),
+    (ComponentKind::Generator, "generator", "generator"),
+    (ComponentKind::Site, "site", "site"),
+];
+
 impl ComponentKind {
-    /// The names accepted in files.
-    pub const NAMES: &'static str = "service, database, cache, network, load_balancer, power_feed, ups, generator, site";
+    /// The names accepted in files, for messages ("service, database, ...").
+    pub fn names() -> String {
+        COMPONENT_KINDS.iter().map(|k| k.1).collect::<Vec<_>>().join(", ")
+    }
 
     /// Parse a kind's file name.
     pub fn parse(s: &str) -> Option<ComponentKind> {
-        Some(match s {
-            "service" => ComponentKind::Service,
-            "database" => ComponentKind::Database,
-            "cache" => ComponentKind::Cache,
-            "network" => ComponentKind::Network,
-            "load_balancer" => ComponentKind::LoadBalancer,
-            "power_feed" => ComponentKind::PowerFeed,
-            "ups" => ComponentKind::Ups,
-            "generator" => ComponentKind::Generator,
-            "site" => ComponentKind::Site,
-            _ => return None,
-        })
+        COMPONENT_KINDS.iter().find(|k| k.1 == s).map(|k| k.0)
+    }
+
+    /// The kind's name in files (`power_feed`).
+    pub fn name(self) -> &'static str {
+        COMPONENT_KINDS[self as usize].1
+    }
+
+    /// The kind in words, for traces and reports (`power feed`).
+    pub fn words(self) -> &'static str {
+        COMPONENT_KINDS[self as usize].2
     }
 
     /// Power infrastructure: not a place an attacker spreads through, and needs no feed.
@@ -162,19 +177,31 @@ pub enum FaultKindTag {
     DataLoss,
 }
 
+/// Every fault kind in index order with its name in files: the one table that names them.
+const FAULT_KINDS: [(FaultKindTag, &str); 4] = [
+    (FaultKindTag::Failure, "failure"),
+    (FaultKindTag::Attack, "attack"),
+    (FaultKindTag::PowerLoss, "power_loss"),
+    (FaultKindTag::DataLoss, "data_loss"),
+];
+
 impl FaultKindTag {
-    /// Names accepted in files.
-    pub const NAMES: &'static str = "failure, attack, power_loss, data_loss";
+    /// Every kind, in index order.
+    pub const ALL: [FaultKindTag; 4] = [
+        FaultKindTag::Failure,
+        FaultKindTag::Attack,
+        FaultKindTag::PowerLoss,
+        FaultKindTag::DataLoss,
+    ];
+
+    /// The names accepted in files, for messages ("failure, attack, ...").
+    pub fn names() -> String {
+        FAULT_KINDS.iter().map(|k| k.1).collect::<Vec<_>>().join(", ")
+    }
 
     /// Parse a file name.
     pub fn parse(s: &str) -> Option<FaultKindTag> {
-        Some(match s {
-            "failure" => FaultKindTag::Failure,
-            "attack" => FaultKindTag::Attack,
-            "power_loss" => FaultKindTag::PowerLoss,
-            "data_loss" => FaultKindTag::DataLoss,
-            _ => return None,
-        })
+        FAULT_KINDS.iter().find(|k| k.1 == s).map(|k| k.0)
     }
 
     /// A dense index, 0 to 3.
@@ -184,12 +211,7 @@ impl FaultKindTag {
 
     /// The file name.
     pub fn name(self) -> &'static str {
-        match self {
-            FaultKindTag::Failure => "failure",
-            FaultKindTag::Attack => "attack",
-            FaultKindTag::PowerLoss => "power_loss",
-            FaultKindTag::DataLoss => "data_loss",
-        }
+        FAULT_KINDS[self as usize].1
     }
 }
 

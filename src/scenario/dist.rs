@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::Source;
 use super::duration::parse_minutes;
 use super::raw::RawDist;
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, ScenarioErrorKind as K};
 use crate::model::Dist;
 
 /// z of the 95th percentile of the standard normal: a 90% range is mu +- 1.6449 sigma.
@@ -20,16 +20,19 @@ const MAX_EMPIRICAL: usize = 1_000_000;
 const KINDS: &str = "fixed, uniform, triangular, pert, normal, lognormal, exponential, weibull, empirical";
 
 /// Check `raw` (written at `span` in `src`) into a distribution of minutes.
-pub fn check(src: &Source, raw: &Spanned<RawDist>) -> Result<Dist, ScenarioError> {
+pub fn distribution(src: &Source, raw: &Spanned<RawDist>) -> Result<Dist, ScenarioError> {
     let span = raw.span();
     match raw.get_ref() {
-        RawDist::Text(t) => parse_minutes(t).map(Dist::Fixed).map_err(|m| src.error(span, m, None)),
+        RawDist::Text(t) => parse_minutes(t)
+            .map(Dist::Fixed)
+            .map_err(|m| src.error(K::BadDuration, span, m, None)),
         RawDist::Number(n) => Err(src.error(
+            K::BadDuration,
             span,
             format!("duration {n} has no unit"),
             Some(format!("write it as a string with a unit, e.g. \"{n}m\" (units: s, m, h, d)")),
         )),
-        RawDist::Table(t) => Table { src, span, t }.check(),
+        RawDist::Table(t) => Table { src, span, t }.resolve(),
     }
 }
 
@@ -40,9 +43,10 @@ struct Table<'a> {
 }
 
 impl Table<'_> {
-    fn check(&self) -> Result<Dist, ScenarioError> {
+    fn resolve(&self) -> Result<Dist, ScenarioError> {
         let Some(kind) = self.t.get("dist") else {
             return Err(self.src.error(
+                K::BadDuration,
                 self.span.clone(),
                 "a distribution table needs `dist`".into(),
                 Some(format!(
@@ -53,9 +57,12 @@ impl Table<'_> {
         let kind_name = match kind.get_ref() {
             toml::Value::String(s) => s.as_str(),
             _ => {
-                return Err(self
-                    .src
-                    .error(kind.span(), "`dist` must be a string".into(), Some(format!("one of: {KINDS}"))));
+                return Err(self.src.error(
+                    K::BadDuration,
+                    kind.span(),
+                    "`dist` must be a string".into(),
+                    Some(format!("one of: {KINDS}")),
+                ));
             }
         };
         let allowed: &[&str] = match kind_name {
@@ -69,6 +76,7 @@ impl Table<'_> {
             "empirical" => &["values"],
             other => {
                 return Err(self.src.error(
+                    K::BadDuration,
                     kind.span(),
                     format!("unknown distribution \"{other}\""),
                     Some(format!("use one of: {KINDS}")),
@@ -78,6 +86,7 @@ impl Table<'_> {
         for (k, v) in self.t {
             if k != "dist" && !allowed.contains(&k.as_str()) {
                 return Err(self.src.error(
+                    K::BadDuration,
                     v.span(),
                     format!("unknown field `{k}` for a {kind_name} distribution"),
                     Some(format!("a {kind_name} distribution takes: {}", allowed.join(", "))),
@@ -140,6 +149,7 @@ impl Table<'_> {
         let by_range = self.t.contains_key("p5") || self.t.contains_key("p95");
         if by_median && by_range {
             return Err(self.src.error(
+                K::BadDuration,
                 self.span.clone(),
                 "a lognormal takes either `median` and `sigma`, or `p5` and `p95`, not both".into(),
                 None,
@@ -176,6 +186,7 @@ impl Table<'_> {
         let v = self.get("values")?;
         let toml::Value::Array(items) = v.get_ref() else {
             return Err(self.src.error(
+                K::BadDuration,
                 v.span(),
                 "`values` must be a list of durations, e.g. [\"12m\", \"15m\", \"31m\"]".into(),
                 None,
@@ -183,6 +194,7 @@ impl Table<'_> {
         };
         if items.is_empty() {
             return Err(self.src.error(
+                K::BadDuration,
                 v.span(),
                 "`values` of an empirical distribution is empty".into(),
                 Some("list at least one measured duration".into()),
@@ -190,6 +202,7 @@ impl Table<'_> {
         }
         if items.len() > MAX_EMPIRICAL {
             return Err(self.src.error(
+                K::BadDuration,
                 v.span(),
                 format!("`values` lists {} values; at most {MAX_EMPIRICAL} are allowed", items.len()),
                 None,
@@ -201,7 +214,10 @@ impl Table<'_> {
                 toml::Value::String(s) => parse_minutes(s),
                 other => Err(format!("{other} has no unit: write it as a string such as \"{other}m\"")),
             }
-            .map_err(|m| self.src.error(v.span(), format!("value {} of `values`: {m}", i + 1), None))?;
+            .map_err(|m| {
+                self.src
+                    .error(K::BadDuration, v.span(), format!("value {} of `values`: {m}", i + 1), None)
+            })?;
             out.push(m);
         }
         Ok(Dist::Empirical(out))
@@ -209,28 +225,36 @@ impl Table<'_> {
 
     fn get(&self, key: &str) -> Result<&Spanned<toml::Value>, ScenarioError> {
         self.t.get(key).ok_or_else(|| {
-            self.src
-                .error(self.span.clone(), format!("missing field `{key}` in this distribution"), None)
+            self.src.error(
+                K::BadDuration,
+                self.span.clone(),
+                format!("missing field `{key}` in this distribution"),
+                None,
+            )
         })
     }
 
     fn at(&self, key: &str, msg: String, help: Option<String>) -> ScenarioError {
         let span = self.t.get(key).map(|v| v.span()).unwrap_or(self.span.clone());
-        self.src.error(span, msg, help)
+        self.src.error(K::BadDuration, span, msg, help)
     }
 
     fn minutes(&self, key: &str) -> Result<f64, ScenarioError> {
         let v = self.get(key)?;
         match v.get_ref() {
-            toml::Value::String(s) => parse_minutes(s).map_err(|m| self.src.error(v.span(), m, None)),
+            toml::Value::String(s) => parse_minutes(s).map_err(|m| self.src.error(K::BadDuration, v.span(), m, None)),
             toml::Value::Integer(_) | toml::Value::Float(_) => Err(self.src.error(
+                K::BadDuration,
                 v.span(),
                 format!("`{key}` is a duration and needs a unit"),
                 Some(format!("write it as a string, e.g. {key} = \"{}m\"", v.get_ref())),
             )),
-            _ => Err(self
-                .src
-                .error(v.span(), format!("`{key}` must be a duration such as \"15m\""), None)),
+            _ => Err(self.src.error(
+                K::BadDuration,
+                v.span(),
+                format!("`{key}` must be a duration such as \"15m\""),
+                None,
+            )),
         }
     }
 
@@ -239,10 +263,12 @@ impl Table<'_> {
         let x = match v.get_ref() {
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) => *f,
-            _ => return Err(self.src.error(v.span(), format!("`{key}` must be a number"), None)),
+            _ => return Err(self.src.error(K::BadDuration, v.span(), format!("`{key}` must be a number"), None)),
         };
         if !x.is_finite() {
-            return Err(self.src.error(v.span(), format!("`{key}` must be a finite number, not {x}"), None));
+            return Err(self
+                .src
+                .error(K::BadDuration, v.span(), format!("`{key}` must be a finite number, not {x}"), None));
         }
         Ok(x)
     }

@@ -37,14 +37,22 @@ pub struct RawFile {
     /// Severity levels, lowest first.
     pub level: Option<Vec<Spanned<RawSeverity>>>,
     /// What the plan promises (checked by `drillsim check`).
-    pub expect: Option<Spanned<crate::objective::RawExpect>>,
+    pub expect: Option<Spanned<RawExpect>>,
+}
+
+/// The `[expect]` section as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    /// One sentence per objective, e.g. `"recovery p95 <= 4h"`.
+    pub objectives: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExercise {
     pub name: Option<Spanned<String>>,
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
     pub trials: Option<Spanned<i64>>,
     pub horizon: Option<Spanned<RawDist>>,
@@ -87,7 +95,7 @@ pub struct RawEscalation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLevel {
-    pub name: String,
+    pub name: Spanned<String>,
     pub ack: Spanned<f64>,
     pub ack_delay: Spanned<RawDist>,
     pub timeout: Spanned<RawDist>,
@@ -97,7 +105,7 @@ pub struct RawLevel {
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub id: Spanned<String>,
-    pub title: Option<String>,
+    pub title: Option<Spanned<String>>,
     pub team: Spanned<String>,
     pub after: Option<Vec<Spanned<String>>>,
     pub duration: Spanned<RawDist>,
@@ -143,7 +151,7 @@ pub struct RawMoveLoad {
 #[serde(deny_unknown_fields)]
 pub struct RawComponent {
     pub kind: Spanned<String>,
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     pub needs: Option<Vec<Spanned<String>>>,
     pub power: Option<Spanned<String>>,
     pub restart: Option<Spanned<String>>,
@@ -168,16 +176,16 @@ pub struct RawFailover {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     pub needs: Vec<Spanned<String>>,
     pub rto: Option<Spanned<RawDist>>,
-    pub reopen: Option<bool>,
+    pub reopen: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     pub component: Option<Spanned<String>>,
     pub backup_interval: Option<Spanned<RawDist>>,
     pub restore: Option<Spanned<RawDist>>,
@@ -193,12 +201,12 @@ pub struct RawFault {
     pub kind: Spanned<String>,
     pub target: Spanned<String>,
     pub at: Option<Spanned<RawDist>>,
-    pub mode: Option<String>,
+    pub mode: Option<Spanned<String>>,
     pub spread: Option<Spanned<RawDist>>,
     pub leak_rate: Option<Spanned<f64>>,
-    pub leak_unit: Option<String>,
+    pub leak_unit: Option<Spanned<String>>,
     pub encrypt: Option<Vec<Spanned<String>>>,
-    pub disrupt: Option<bool>,
+    pub disrupt: Option<Spanned<bool>>,
     pub outage: Option<Spanned<RawDist>>,
 }
 
@@ -218,7 +226,7 @@ pub struct RawSeverity {
     pub services_down: Option<Spanned<i64>>,
     pub service_down: Option<Vec<Spanned<String>>>,
     pub leaked: Option<Spanned<f64>>,
-    pub data_loss: Option<bool>,
+    pub data_loss: Option<Spanned<bool>>,
     pub compromised: Option<Spanned<i64>>,
     pub page: Option<Vec<Spanned<String>>>,
 }

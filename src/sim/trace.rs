@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::world::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{Clock, ComponentKind, FaultKind, Scenario};
+use crate::model::{Clock, FaultKind, Scenario};
 use crate::text::{clock, human, printable, wall_clock};
 
 /// Collects a trial's events in the order they happen.
@@ -291,15 +291,5 @@ fn world_event(sc: &Scenario, e: &Event) -> String {
 }
 
 fn kind_word(sc: &Scenario, c: usize) -> &'static str {
-    match sc.topology.components[c].kind {
-        ComponentKind::Service => "service",
-        ComponentKind::Database => "database",
-        ComponentKind::Cache => "cache",
-        ComponentKind::Network => "network",
-        ComponentKind::LoadBalancer => "load balancer",
-        ComponentKind::PowerFeed => "power feed",
-        ComponentKind::Ups => "UPS",
-        ComponentKind::Generator => "generator",
-        ComponentKind::Site => "site",
-    }
+    sc.topology.components[c].kind.words()
 }

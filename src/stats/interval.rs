@@ -146,8 +146,8 @@ pub fn share(k: u64, n: u64, z: f64) -> Interval {
 }
 
 /// The estimate and interval of one objective's statistic in a summary.
-pub fn estimate(o: &crate::objective::Objective, sum: &Summary, z: f64) -> (f64, Interval) {
-    use crate::objective::{Measure, Stat};
+pub fn estimate(o: &crate::model::Objective, sum: &Summary, z: f64) -> (f64, Interval) {
+    use crate::model::objective::{Measure, Statistic as Stat};
     let sketch = match o.measure {
         Measure::Recovery => &sum.recovery,
         Measure::Detect => &sum.detect,

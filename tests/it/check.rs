@@ -5,7 +5,7 @@ use std::path::Path;
 
 use drillsim::batch::summarize_range;
 use drillsim::check::{self, CheckOptions, Verdict};
-use drillsim::objective::{Measure, Stat};
+use drillsim::model::objective::{Measure, Statistic as Stat};
 use drillsim::stats::interval;
 
 use crate::common::{drillsim_in, head, repo, scenario};
@@ -88,9 +88,9 @@ fn service_and_store_names_resolve_against_the_topology() {
     // gets a suggestion.
     let topo = "[components.feed]\nkind = \"power_feed\"\n[components.db]\nkind = \"database\"\npower = \"feed\"\n[services.payment]\nneeds = [\"db\"]\nrto = \"4h\"\n";
     let sc = scenario(&format!("{}{topo}", uniform(&[])));
-    let o = drillsim::objective::parse("services.payment rto_met >= 95%", &sc).unwrap();
+    let o = drillsim::scenario::objective::parse("services.payment rto_met >= 95%", &sc).unwrap();
     assert_eq!((o.measure, o.stat, o.threshold), (Measure::Downtime(0), Stat::RtoMet, 0.95));
-    let e = drillsim::objective::parse("services.paymnt p95 <= 4h", &sc).unwrap_err();
+    let e = drillsim::scenario::objective::parse("services.paymnt p95 <= 4h", &sc).unwrap_err();
     assert_eq!(e.message, "unknown service \"paymnt\"");
     assert!(e.help.unwrap().contains("did you mean \"services.payment\""));
 }

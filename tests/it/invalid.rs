@@ -3,7 +3,40 @@
 
 use std::path::Path;
 
+use drillsim::error::ScenarioErrorKind as K;
+
 use crate::common::{drillsim, repo};
+
+/// The kind of mistake of every file of `scenarios/invalid/`: callers match the kind, not
+/// the words.
+const KINDS: &[(&str, K)] = &[
+    ("capacity_zero.toml", K::OutOfRange),
+    ("cycle.toml", K::Cycle),
+    ("duplicate_step.toml", K::Duplicate),
+    ("duplicate_team.toml", K::Duplicate),
+    ("empty_plan.toml", K::Missing),
+    ("include_cycle.toml", K::Cycle),
+    ("infinite.toml", K::BadDuration),
+    ("missing_detection.toml", K::Missing),
+    ("missing_field.toml", K::Missing),
+    ("missing_include.toml", K::NotFound),
+    ("nan.toml", K::OutOfRange),
+    ("negative_duration.toml", K::BadDuration),
+    ("no_unit.toml", K::BadDuration),
+    ("probability.toml", K::OutOfRange),
+    ("syntax.toml", K::Syntax),
+    ("topology_cycle.toml", K::Cycle),
+    ("topology_fault_target.toml", K::UnknownName),
+    ("topology_no_power.toml", K::Missing),
+    ("topology_unknown_component.toml", K::UnknownName),
+    ("trials_huge.toml", K::OutOfRange),
+    ("trials_zero.toml", K::OutOfRange),
+    ("triangular_min_max.toml", K::BadDuration),
+    ("unknown_field.toml", K::UnknownField),
+    ("unknown_step.toml", K::UnknownName),
+    ("unknown_team.toml", K::UnknownName),
+    ("unknown_unit.toml", K::BadDuration),
+];
 
 /// Every file of `scenarios/invalid/` and the message it must get (after `error: `).
 const CASES: &[(&str, &str)] = &[
@@ -185,9 +218,13 @@ fn run_reports_the_same_message_with_exit_code_2_and_writes_nothing() {
 fn the_library_gives_the_same_message() {
     // The CLI adds only "error: "; tools that use the library see the same text. (Cargo runs
     // tests from the package root, so relative paths read as in the messages above.)
-    for (file, message) in CASES {
+    // And the kind of mistake, which callers match instead of the words.
+    assert_eq!(KINDS.len(), CASES.len());
+    for ((file, message), (kind_file, kind)) in CASES.iter().zip(KINDS) {
+        assert_eq!(file, kind_file);
         let e = drillsim::scenario::load(Path::new(&format!("scenarios/invalid/{file}"))).unwrap_err();
         assert_eq!(e.to_string(), *message, "{file}");
+        assert_eq!(e.kind, *kind, "{file}: {e}");
     }
 }
 
@@ -322,4 +359,192 @@ fn validate_checks_every_file_and_fails_if_any_is_bad() {
         "scenarios/ref20.toml: ok (4 teams, 20 steps)\nscenarios/ref20.toml: ok (4 teams, 20 steps)\n"
     );
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: scenarios/invalid/cycle.toml:32:10: "));
+}
+
+/// A valid one-team, one-step scenario (detection by delay), to which tests add sections.
+fn plain() -> String {
+    format!(
+        "{}\n[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"10m\"\n",
+        crate::common::head("5m", "1m", 1)
+    )
+}
+
+/// Load `path` on another thread, failing (not hanging) if the load blocks, e.g. on a FIFO.
+fn load_within(path: &Path, seconds: u64) -> Result<drillsim::model::Scenario, drillsim::error::ScenarioError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(drillsim::scenario::load(&p));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(seconds))
+        .unwrap_or_else(|_| panic!("loading {} blocked", path.display()))
+}
+
+#[test]
+fn a_fifo_a_device_and_piped_stdin_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let e = load_within(&fifo, 20).unwrap_err();
+    assert_eq!(e.kind, K::NotAFile, "{e}");
+    // As an include, too: refused where it is included, without waiting for a writer.
+    let main = dir.path().join("main.toml");
+    std::fs::write(&main, format!("include = [\"pipe.toml\"]\n{}", plain())).unwrap();
+    let e = load_within(&main, 20).unwrap_err();
+    assert_eq!((e.kind, e.position), (K::NotAFile, Some((1, 12))), "{e}");
+    assert!(e.message.starts_with("included file "), "{e}");
+    let e = load_within(Path::new("/dev/null"), 20).unwrap_err();
+    assert_eq!(e.kind, K::NotAFile, "{e}");
+    // Piped standard input.
+    let out = drillsim().args(["validate", "/dev/stdin"]).write_stdin(plain()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"), "{out:?}");
+}
+
+#[test]
+fn includes_stay_inside_the_scenario_folder_and_never_echo_what_is_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("drill");
+    std::fs::create_dir(&root).unwrap();
+    // Not TOML: were it parsed, a syntax error would quote its first line.
+    std::fs::write(dir.path().join("secret.toml"), "root:hunter2:19000:0:99999:7:::\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.toml"), root.join("link.toml")).unwrap();
+    for include in ["../secret.toml", "link.toml"] {
+        let main = root.join("main.toml");
+        std::fs::write(&main, format!("include = [\"{include}\"]\n{}", plain())).unwrap();
+        let e = drillsim::scenario::load(&main).unwrap_err();
+        assert_eq!((e.kind, e.position), (K::OutsideRoot, Some((1, 12))), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        // A root set further out lets it be read (and then it is a TOML error of its own).
+        let e = drillsim::scenario::load_with_root(&main, dir.path()).unwrap_err();
+        assert_eq!(e.kind, K::Syntax, "{e}");
+    }
+    // The exercise file itself must be below a root that is given.
+    let e = drillsim::scenario::load_with_root(&dir.path().join("secret.toml"), &root).unwrap_err();
+    assert_eq!(e.kind, K::OutsideRoot, "{e}");
+    // Folders below the root are fine, and so is climbing back into it.
+    std::fs::create_dir(root.join("parts")).unwrap();
+    std::fs::write(
+        root.join("parts/plan.toml"),
+        "[[step]]\nid = \"check\"\nteam = \"ops\"\nduration = \"1m\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("parts/more.toml"), "include = [\"../parts/plan.toml\"]\n").unwrap();
+    std::fs::write(root.join("main.toml"), format!("include = [\"parts/more.toml\"]\n{}", plain())).unwrap();
+    let sc = drillsim::scenario::load(&root.join("main.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sc.steps.len(), 2);
+}
+
+#[test]
+fn the_included_files_together_have_a_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // Five files of 15 MB each: each under the 16 MiB of one file, 75 MB together.
+    let big = format!("#{}\n", "x".repeat(15_000_000));
+    let mut includes = Vec::new();
+    for i in 0..5 {
+        std::fs::write(dir.path().join(format!("part{i}.toml")), &big).unwrap();
+        includes.push(format!("\"part{i}.toml\""));
+    }
+    let main = dir.path().join("main.toml");
+    std::fs::write(&main, format!("include = [{}]\n{}", includes.join(", "), plain())).unwrap();
+    let e = drillsim::scenario::load(&main).unwrap_err();
+    assert_eq!(e.kind, K::TooLarge, "{e}");
+    assert!(e.message.contains("together"), "{e}");
+}
+
+#[test]
+fn a_scenario_reads_at_most_ten_thousand_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = drillsim::model::limits::MAX_INCLUDED_FILES;
+    let mut includes = Vec::with_capacity(n);
+    for i in 0..n {
+        std::fs::write(dir.path().join(format!("p{i}.toml")), "").unwrap();
+        includes.push(format!("\"p{i}.toml\""));
+    }
+    let main = dir.path().join("main.toml");
+    // With the exercise file, one file too many.
+    std::fs::write(&main, format!("include = [{}]\n{}", includes.join(", "), plain())).unwrap();
+    let e = drillsim::scenario::load(&main).unwrap_err();
+    assert_eq!(e.kind, K::TooMany, "{e}");
+    includes.pop();
+    std::fs::write(&main, format!("include = [{}]\n{}", includes.join(", "), plain())).unwrap();
+    drillsim::scenario::load(&main).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn names_with_control_characters_are_refused_at_their_place_and_quotes_are_escaped() {
+    let text = plain().replace("id = \"fix\"", "id = \"fix\\u001b[31m\"");
+    let e = drillsim::scenario::load_str(Path::new("t.toml"), &text).unwrap_err();
+    assert_eq!(e.kind, K::BadName, "{e}");
+    assert_eq!(e.position.map(|p| p.1), Some(6), "{e}");
+    assert!(!e.to_string().contains('\u{1b}'), "{e}");
+    // A quoted key that is no field: serde's message quotes it, escaped.
+    let text = plain().replacen("[detection]", "[detection]\n\"evil\\u001b]0;x\\u0007\" = 1", 1);
+    let e = drillsim::scenario::load_str(Path::new("t.toml"), &text).unwrap_err();
+    assert_eq!(e.kind, K::UnknownField, "{e}");
+    let shown = e.to_string();
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}') && shown.contains("\\u{1b}"),
+        "{shown}"
+    );
+    // Free text too.
+    let text = plain().replace("id = \"fix\"", "id = \"fix\"\ntitle = \"Fix\\u001b[2J\"");
+    assert_eq!(
+        drillsim::scenario::load_str(Path::new("t.toml"), &text).unwrap_err().kind,
+        K::BadName
+    );
+}
+
+/// The error of `text` is a cap (`TooMany`) and names the limit.
+fn assert_capped(text: &str, limit: usize) {
+    let e = drillsim::scenario::load_str(Path::new("t.toml"), text).unwrap_err();
+    assert_eq!(e.kind, K::TooMany, "{e}");
+    assert!(e.to_string().contains(&limit.to_string()), "{e}");
+}
+
+#[test]
+fn escalation_levels_are_capped() {
+    use drillsim::model::limits::MAX_ESCALATION_LEVELS;
+    let level = "[[teams.ops.escalation.level]]\nname = \"p\"\nack = 1.0\nack_delay = \"1m\"\ntimeout = \"5m\"\n";
+    let text = format!("{}{}", plain(), level.repeat(MAX_ESCALATION_LEVELS));
+    assert_capped(&text, MAX_ESCALATION_LEVELS);
+    let text = format!("{}{}", plain(), level.repeat(MAX_ESCALATION_LEVELS - 1));
+    drillsim::scenario::load_str(Path::new("t.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn monitors_are_capped() {
+    use drillsim::model::limits::MAX_MONITORS;
+    let mut text = plain().replace("delay = \"5m\"\n", "");
+    for i in 0..=MAX_MONITORS {
+        text.push_str(&format!("[[monitor]]\nname = \"m{i}\"\nsees = [\"failure\"]\ndelay = \"1m\"\n"));
+    }
+    assert_capped(&text, MAX_MONITORS);
+}
+
+#[test]
+fn severity_levels_are_capped() {
+    use drillsim::model::limits::MAX_SEVERITY_LEVELS;
+    let mut text = format!("{}[[level]]\nname = \"l0\"\n", plain());
+    for i in 1..=MAX_SEVERITY_LEVELS {
+        text.push_str(&format!("[[level]]\nname = \"l{i}\"\ncompromised = {i}\n"));
+    }
+    assert_capped(&text, MAX_SEVERITY_LEVELS);
+}
+
+#[test]
+fn dependency_edges_are_capped() {
+    use drillsim::model::limits::MAX_DEPENDENCY_EDGES;
+    let after = vec!["\"fix\""; MAX_DEPENDENCY_EDGES + 1].join(",");
+    let text = format!(
+        "{}[[step]]\nid = \"b\"\nteam = \"ops\"\nduration = \"1m\"\nafter = [{after}]\n",
+        plain()
+    );
+    assert_capped(&text, MAX_DEPENDENCY_EDGES);
+    let needs = vec!["\"feed\""; MAX_DEPENDENCY_EDGES + 1].join(",");
+    let text = format!(
+        "{}[components.feed]\nkind = \"power_feed\"\n[components.app]\nkind = \"service\"\npower = \"feed\"\nneeds = [{needs}]\n",
+        plain()
+    );
+    assert_capped(&text, MAX_DEPENDENCY_EDGES);
 }

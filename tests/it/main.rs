@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod compare;
 mod engine;
+mod fields;
 mod invalid;
 mod no_panic;
 mod output;

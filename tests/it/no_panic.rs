@@ -115,3 +115,34 @@ proptest! {
         exercise(&String::from_utf8_lossy(&bytes));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever a name or title holds, no control character reaches a terminal: a loaded
+    /// scenario's names have none, and an error shows any it quotes escaped.
+    #[test]
+    fn names_and_titles_never_carry_control_characters_through(text in "(?s).{0,12}", as_title in any::<bool>()) {
+        let quoted = toml::Value::String(text.clone()).to_string();
+        let base = ref20_in_one_file();
+        let first_step = base.find("[[step]]").unwrap();
+        let (head, tail) = base.split_at(first_step);
+        let tail = if as_title {
+            tail.replacen("[[step]]\n", &format!("[[step]]\ntitle = {quoted}\n"), 1)
+        } else {
+            tail.replacen("id = \"s0\"", &format!("id = {quoted}"), 1)
+        };
+        match load_str(Path::new("fuzz.toml"), &format!("{head}{tail}")) {
+            Ok(sc) => {
+                for s in &sc.steps {
+                    prop_assert!(!s.id.chars().any(char::is_control), "{:?}", s.id);
+                    prop_assert!(!s.title.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{:?}", s.title);
+                }
+            }
+            Err(e) => {
+                let shown = e.to_string();
+                prop_assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+            }
+        }
+    }
+}

@@ -24,94 +24,15 @@
 //! ([`Scenario::services`], [`Scenario::stores`]), so a misspelt name is an error at its line
 //! and column, like every other mistake in a scenario file.
 
-use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{ScenarioError, similar};
+use super::Source;
+use super::duration::parse_minutes;
+use super::raw::RawExpect;
+use crate::error::{ScenarioError, ScenarioErrorKind as K, similar};
 use crate::model::Scenario;
-use crate::scenario::Source;
-use crate::scenario::duration::parse_minutes;
-
-/// Most objectives one scenario may state.
-const MAX_OBJECTIVES: usize = 1000;
-
-/// The `[expect]` section as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawExpect {
-    /// One sentence per objective, e.g. `"recovery p95 <= 4h"`.
-    pub objectives: Vec<Spanned<String>>,
-}
-
-/// What is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Measure {
-    /// Recovery time (fault to every business service up, or to the plan's final step).
-    Recovery,
-    /// Time to detect (fault to first alert).
-    Detect,
-    /// Time to acknowledge (alert to first acknowledgement).
-    Ack,
-    /// Time to close (fault to the plan's last step).
-    Close,
-    /// Downtime of business service `i` of [`Scenario::services`].
-    Downtime(usize),
-    /// Data lost by store `i` of [`Scenario::stores`].
-    DataLost(usize),
-}
-
-/// Which statistic of the measure.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Stat {
-    /// The mean.
-    Mean,
-    /// The quantile of this probability (0 < p < 1).
-    Quantile(f64),
-    /// Share of trials in which the service was back within its RTO (only for
-    /// [`Measure::Downtime`]).
-    RtoMet,
-}
-
-/// Which side of the threshold the promise is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bound {
-    /// The statistic must be at most the threshold.
-    AtMost,
-    /// The statistic must be at least the threshold.
-    AtLeast,
-}
-
-/// One checked objective.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Objective {
-    /// The sentence as written (whitespace trimmed): the objective's name in reports.
-    pub text: String,
-    /// What is measured.
-    pub measure: Measure,
-    /// Which statistic of it.
-    pub stat: Stat,
-    /// At most or at least.
-    pub bound: Bound,
-    /// In minutes, or a share between 0 and 1 for [`Stat::RtoMet`].
-    pub threshold: f64,
-    /// Where it is written, `file:line:col`, for reports.
-    pub at: String,
-}
-
-impl Objective {
-    /// Whether the threshold and estimates are shares (0..1) rather than minutes.
-    pub fn is_share(&self) -> bool {
-        self.stat == Stat::RtoMet
-    }
-
-    /// Whether `value` keeps the promise.
-    pub fn holds(&self, value: f64) -> bool {
-        match self.bound {
-            Bound::AtMost => value <= self.threshold,
-            Bound::AtLeast => value >= self.threshold,
-        }
-    }
-}
+use crate::model::limits::MAX_OBJECTIVES;
+use crate::model::objective::{Bound, Measure, Objective, Statistic};
 
 /// A mistake in one objective: byte range within the sentence, message, help.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,9 +47,9 @@ pub struct ObjectiveError {
 
 const MEASURES: &str = "recovery, detect, ack, close, services.<name>, stores.<name>";
 
-/// Check every `[expect]` section of a scenario's files against the scenario (its services and
-/// stores must be known by now). Called once by the scenario checker.
-pub fn check<'a>(
+/// Resolve every `[expect]` section of a scenario's files against the scenario (its services
+/// and stores must be known by now). Called once by the scenario builder.
+pub(super) fn objectives<'a>(
     sections: impl Iterator<Item = (&'a Source, &'a Spanned<RawExpect>)>,
     sc: &Scenario,
 ) -> Result<Vec<Objective>, ScenarioError> {
@@ -137,6 +58,7 @@ pub fn check<'a>(
         for sentence in &section.get_ref().objectives {
             if out.len() >= MAX_OBJECTIVES {
                 return Err(src.error(
+                    K::TooMany,
                     sentence.span(),
                     format!("more than {MAX_OBJECTIVES} objectives"),
                     Some("state the few promises the plan makes".into()),
@@ -149,6 +71,7 @@ pub fn check<'a>(
                     o.at = format!("{}:{line}:{col}", src.path.display());
                     if let Some(prev) = out.iter().find(|p| p.text == o.text) {
                         return Err(src.error(
+                            K::Duplicate,
                             sentence.span(),
                             format!("objective \"{}\" is stated twice", o.text),
                             Some(format!("it is also stated at {}; keep one", prev.at)),
@@ -158,7 +81,7 @@ pub fn check<'a>(
                 }
                 Err(e) => {
                     let span = inner_span(src, sentence, text, e.at);
-                    return Err(src.error(span, e.message, e.help));
+                    return Err(src.error(K::Objective, span, e.message, e.help));
                 }
             }
         }
@@ -359,11 +282,11 @@ fn measure(text: &str, lead: usize, sc: &Scenario) -> Result<(Measure, usize), O
     Err(err(lead..first_end, format!("unknown measure `{first}`"), Some(help)))
 }
 
-fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Stat, ObjectiveError> {
+fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Statistic, ObjectiveError> {
     let span = at..at + w.len();
     match w {
-        "mean" => return Ok(Stat::Mean),
-        "median" => return Ok(Stat::Quantile(0.5)),
+        "mean" => return Ok(Statistic::Mean),
+        "median" => return Ok(Statistic::Quantile(0.5)),
         "rto_met" | "rto-met" => {
             let Measure::Downtime(i) = measure else {
                 return Err(err(
@@ -379,7 +302,7 @@ fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Stat, Obj
                     Some("give the service an RTO in the topology, or state a downtime quantile instead".into()),
                 ));
             }
-            return Ok(Stat::RtoMet);
+            return Ok(Statistic::RtoMet);
         }
         _ => {}
     }
@@ -403,7 +326,7 @@ fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Stat, Obj
                 ),
             ));
         }
-        return Ok(Stat::Quantile(pct / 100.0));
+        return Ok(Statistic::Quantile(pct / 100.0));
     }
     Err(err(span, format!("unknown statistic `{w}`"), Some(stat_help(measure))))
 }
@@ -417,15 +340,15 @@ fn stat_help(m: Measure) -> String {
     }
 }
 
-fn threshold_help(stat: Stat) -> String {
+fn threshold_help(stat: Statistic) -> String {
     match stat {
-        Stat::RtoMet => "a share such as 95% or 0.95".into(),
+        Statistic::RtoMet => "a share such as 95% or 0.95".into(),
         _ => "a duration such as 4h, 15m or 1h30m".into(),
     }
 }
 
-fn threshold(t: &str, stat: Stat) -> Result<f64, (String, String)> {
-    if stat == Stat::RtoMet {
+fn threshold(t: &str, stat: Statistic) -> Result<f64, (String, String)> {
+    if stat == Statistic::RtoMet {
         let (num, pct) = match t.strip_suffix('%') {
             Some(n) => (n.trim(), true),
             None => (t, false),
@@ -467,27 +390,30 @@ mod tests {
         let o = parse("recovery p95 <= 4h", &sc).unwrap();
         assert_eq!(
             (o.measure, o.stat, o.bound, o.threshold),
-            (Measure::Recovery, Stat::Quantile(0.95), Bound::AtMost, 240.0)
+            (Measure::Recovery, Statistic::Quantile(0.95), Bound::AtMost, 240.0)
         );
         let o = parse("  ack mean at most 1h30m ", &sc).unwrap();
         assert_eq!(
             (o.measure, o.stat, o.threshold, o.text.as_str()),
-            (Measure::Ack, Stat::Mean, 90.0, "ack mean at most 1h30m")
+            (Measure::Ack, Statistic::Mean, 90.0, "ack mean at most 1h30m")
         );
         let o = parse("services.payment rto_met >= 95%", &sc).unwrap();
         assert_eq!(
             (o.measure, o.stat, o.bound, o.threshold),
-            (Measure::Downtime(1), Stat::RtoMet, Bound::AtLeast, 0.95)
+            (Measure::Downtime(1), Statistic::RtoMet, Bound::AtLeast, 0.95)
         );
         let o = parse("services.customer service downtime p99.9 <= 1d", &sc).unwrap();
         assert_eq!((o.measure, o.threshold), (Measure::Downtime(0), 1440.0));
-        assert!(matches!(o.stat, Stat::Quantile(p) if (p - 0.999).abs() < 1e-12));
+        assert!(matches!(o.stat, Statistic::Quantile(p) if (p - 0.999).abs() < 1e-12));
         let o = parse("stores.orders data_lost p99 <= 15m", &sc).unwrap();
-        assert_eq!((o.measure, o.stat, o.threshold), (Measure::DataLost(0), Stat::Quantile(0.99), 15.0));
+        assert_eq!(
+            (o.measure, o.stat, o.threshold),
+            (Measure::DataLost(0), Statistic::Quantile(0.99), 15.0)
+        );
         let o = parse("close median at least 0.5 h", &sc).unwrap();
         assert_eq!(
             (o.measure, o.stat, o.bound, o.threshold),
-            (Measure::Close, Stat::Quantile(0.5), Bound::AtLeast, 30.0)
+            (Measure::Close, Statistic::Quantile(0.5), Bound::AtLeast, 30.0)
         );
     }
 

@@ -1,0 +1,136 @@
+//! What a plan step refers to in the topology: the conditions of `when` and the action of
+//! `effect`.
+
+use toml::Spanned;
+
+use super::Source;
+use super::build::TopologyNames;
+use super::names::{fault_kind, lookup, no_effect, text_ok};
+use super::raw::{RawEffect, RawWhen};
+use crate::error::{ScenarioError, ScenarioErrorKind as K};
+use crate::model::{CompId, Component, ComponentKind, Condition, Effect};
+
+/// A step's `when`: the conditions under which it applies.
+pub(super) fn condition(src: &Source, w: &Spanned<RawWhen>, names: &TopologyNames) -> Result<Condition, ScenarioError> {
+    let r = w.get_ref();
+    if r.fault.is_none() && r.level.is_none() && r.down.is_none() && r.up.is_none() && r.lost.is_none() {
+        return Err(no_effect(
+            src,
+            w.span(),
+            "an empty `when` has no effect: the step always applies".into(),
+            "add a condition (fault, level, down, up or lost), or remove `when`",
+        ));
+    }
+    let mut c = Condition::default();
+    if let Some(f) = &r.fault {
+        c.fault = Some(fault_kind(src, f)?);
+    }
+    if let Some(l) = &r.level {
+        if names.levels.is_empty() {
+            return Err(src.error(
+                K::Missing,
+                l.span(),
+                format!("level \"{}\" is not defined: this scenario has no [[level]]", l.get_ref()),
+                Some("define the levels with [[level]] entries, lowest first".into()),
+            ));
+        }
+        c.level = Some(lookup(src, l, &names.levels, "level")?);
+    }
+    if let Some(d) = &r.down {
+        c.down = Some(lookup(src, d, &names.comps, "component")?);
+    }
+    if let Some(u) = &r.up {
+        c.up = Some(lookup(src, u, &names.comps, "component")?);
+    }
+    if let Some(s) = &r.lost {
+        c.lost = Some(lookup(src, s, &names.stores, "store")?);
+    }
+    Ok(c)
+}
+
+/// A step's `effect`: exactly one action, on something that exists and fits.
+pub(super) fn effect(src: &Source, e: &Spanned<RawEffect>, names: &TopologyNames, comps: &[Component]) -> Result<Effect, ScenarioError> {
+    let r = e.get_ref();
+    let set = [
+        r.failover.is_some(),
+        r.contain.is_some(),
+        r.isolate.is_some(),
+        r.restore.is_some(),
+        r.restore_power.is_some(),
+        r.move_load.is_some(),
+        r.restart.is_some(),
+        r.repair.is_some(),
+        r.reopen.is_some(),
+        r.publish.is_some(),
+        r.declare_end.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if set != 1 {
+        return Err(src.error(K::Rule, e.span(),
+            format!("an effect does exactly one thing; this one has {set}"),
+            Some("use one of: failover, contain, isolate, restore, restore_power, move_load, restart, repair, reopen, publish, declare_end; split the rest into more steps".into()),
+        ));
+    }
+    let comp = |n: &Spanned<String>| lookup(src, n, &names.comps, "component");
+    let feed = |n: &Spanned<String>| -> Result<CompId, ScenarioError> {
+        let j = comp(n)?;
+        if names.kinds[j] != ComponentKind::PowerFeed {
+            return Err(src.error(K::Rule, n.span(), format!("\"{}\" is not a power feed", n.get_ref()), None));
+        }
+        Ok(j)
+    };
+    let must_be_true = |b: &Spanned<bool>, what: &str| -> Result<(), ScenarioError> {
+        if !*b.get_ref() {
+            return Err(src.error(
+                K::NoEffect,
+                b.span(),
+                format!("{what} = false does nothing; remove the effect"),
+                None,
+            ));
+        }
+        Ok(())
+    };
+    Ok(if let Some(n) = &r.failover {
+        let j = comp(n)?;
+        if comps[j].standby.is_none() {
+            return Err(src.error(
+                K::Rule,
+                n.span(),
+                format!("component \"{}\" has no standby to fail over to", n.get_ref()),
+                Some("add standby = \"<component>\" to it".into()),
+            ));
+        }
+        Effect::Failover(j)
+    } else if let Some(b) = &r.contain {
+        must_be_true(b, "contain")?;
+        Effect::Contain
+    } else if let Some(n) = &r.isolate {
+        Effect::Isolate(comp(n)?)
+    } else if let Some(n) = &r.restore {
+        Effect::Restore(lookup(src, n, &names.stores, "store")?)
+    } else if let Some(n) = &r.restore_power {
+        Effect::RestorePower(feed(n)?)
+    } else if let Some(m) = &r.move_load {
+        let m = m.get_ref();
+        let (from, to) = (feed(&m.from)?, feed(&m.to)?);
+        if from == to {
+            return Err(src.error(K::NoEffect, m.to.span(), "move_load from a feed to itself".into(), None));
+        }
+        Effect::MoveLoad { from, to }
+    } else if let Some(n) = &r.restart {
+        Effect::Restart(comp(n)?)
+    } else if let Some(n) = &r.repair {
+        Effect::Repair(comp(n)?)
+    } else if let Some(n) = &r.reopen {
+        Effect::Reopen(lookup(src, n, &names.services, "service")?)
+    } else if let Some(p) = &r.publish {
+        Effect::Publish(text_ok(src, Some(p), "the status update")?)
+    } else if let Some(b) = &r.declare_end {
+        must_be_true(b, "declare_end")?;
+        Effect::DeclareEnd
+    } else {
+        unreachable!("exactly one effect is set")
+    })
+}
