@@ -45,8 +45,8 @@
 //! 4  batch                       Monte Carlo trials in parallel, merged exactly
 //! 3  stats                       mergeable summaries, quantiles, intervals
 //! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
-//! 1  model                       the checked types, stream keys, limits
-//! 0  error  text  output         errors with positions, escaping and formatting, the writer
+//! 1  model           output      the checked types, stream keys, limits  |  the file writer
+//! 0  error  text                 errors with positions, escaping and formatting
 //! ```
 //!
 //! [`scenario`] reads and checks files into the [`model`]; [`sim`] plays one trial of a model

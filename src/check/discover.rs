@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use crate::scenario::MAX_FILE_BYTES;
+use crate::model::limits::MAX_FILE_BYTES;
 
 /// What a search found.
 #[derive(Debug, Default)]

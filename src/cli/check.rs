@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use super::{DEFAULT_SEED, Threads, load, note};
+use super::{DEFAULT_SEED, Threads, load_in, note};
 use drillsim::batch::MAX_TRIALS;
 use drillsim::check::results::{self, FileOutcome, Overall};
 use drillsim::check::{self, CheckOptions, DEFAULT_MAX_TRIALS, DEFAULT_START_TRIALS, discover};
@@ -77,7 +77,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         };
         note(&found.skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
         for f in found.exercises {
-            files.push(pool.install(|| check_file(&f, &a)));
+            files.push(pool.install(|| check_file(&f, p.is_dir().then_some(p.as_path()), &a)));
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
@@ -126,8 +126,8 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     })
 }
 
-fn check_file(path: &Path, a: &Args) -> FileOutcome {
-    let sc = match load(path) {
+fn check_file(path: &Path, folder: Option<&Path>, a: &Args) -> FileOutcome {
+    let sc = match load_in(path, folder) {
         Ok(sc) => sc,
         Err(e) => {
             return FileOutcome::Bad {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::{DEFAULT_SEED, Threads, load, note};
+use super::{DEFAULT_SEED, Threads, load_in, note};
 use drillsim::check::discover;
 use drillsim::compare::git::BaseCopy;
 use drillsim::compare::summary::{self, Entry, Overall, Report};
@@ -104,7 +104,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let (base, cand) = match (load(&b), load(&c)) {
+        // Exercises found in a folder may include files anywhere in that folder.
+        let in_folder = |p: &Path| p.is_dir().then(|| p.to_path_buf());
+        let (base_root, cand_root) = (in_folder(&base_path), in_folder(&cand_path));
+        let (base, cand) = match (load_in(&b, base_root.as_deref()), load_in(&c, cand_root.as_deref())) {
             (Ok(b), Ok(c)) => (b, c),
             (Err(e), _) => {
                 entries.push(match &copy {

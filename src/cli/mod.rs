@@ -11,7 +11,7 @@ mod trace;
 mod validate;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -36,9 +36,16 @@ const EXIT_USAGE: u8 = 2;
     about = "Rehearse an emergency response plan many times and measure it"
 )]
 struct Cli {
+    /// Folder that scenario files and their includes must stay inside (default: the folder of
+    /// each exercise file, or the folder given to check or compare)
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
+
+/// `--root`, set once from the command line before any command runs.
+static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -90,6 +97,12 @@ pub fn main() -> ExitCode {
     };
     let result = drillsim::output::interrupt::install()
         .context("cannot watch for interrupts")
+        .and_then(|()| {
+            if let Some(root) = cli.root {
+                let _ = ROOT.set(root);
+            }
+            Ok(())
+        })
         .and_then(|()| match cli.command {
             Command::Run(a) => run::exec(a),
             Command::Trace(a) => trace::exec(a),
@@ -151,7 +164,17 @@ pub fn confidence(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Load and check a scenario file.
+/// Load and check a scenario file; its includes stay inside `--root` if given, else inside
+/// `folder` (a folder named on the command line that the file was found in), else inside the
+/// file's own folder.
+pub fn load_in(file: &Path, folder: Option<&Path>) -> Result<Scenario, ScenarioError> {
+    match ROOT.get().map(PathBuf::as_path).or(folder) {
+        Some(root) => drillsim::scenario::load_with_root(file, root),
+        None => drillsim::scenario::load(file),
+    }
+}
+
+/// Load and check a scenario file named on the command line.
 pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
-    drillsim::scenario::load(file)
+    load_in(file, None)
 }

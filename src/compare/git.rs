@@ -18,8 +18,8 @@ use std::process::Command;
 use tempfile::TempDir;
 
 use crate::error::ScenarioError;
+use crate::model::limits::MAX_FILE_BYTES;
 use crate::output::interrupt;
-use crate::scenario::MAX_FILE_BYTES;
 
 /// Why the base could not be produced.
 #[derive(Debug, thiserror::Error)]

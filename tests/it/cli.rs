@@ -292,3 +292,45 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("drillsim "));
     assert!(out.stderr.is_empty());
 }
+
+/// A plan set whose exercise includes a shared part beside its own folder.
+fn shared_part_plan(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("plans/shared")).unwrap();
+    std::fs::create_dir_all(dir.join("plans/a")).unwrap();
+    std::fs::copy(repo("scenarios/ref20/teams.toml"), dir.join("plans/shared/teams.toml")).unwrap();
+    std::fs::copy(repo("scenarios/ref20/plan.toml"), dir.join("plans/shared/plan.toml")).unwrap();
+    let ex = dir.join("plans/a/x.toml");
+    std::fs::write(&ex, "include = [\"../shared/teams.toml\", \"../shared/plan.toml\"]\n[exercise]\nname = \"x\"\n[detection]\ndelay = \"10m\"\npage = \"t0\"\n").unwrap();
+    ex
+}
+
+#[test]
+fn root_flag_and_a_checked_folder_let_includes_reach_beside_the_exercise_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ex = shared_part_plan(tmp.path());
+    let ex = ex.to_str().unwrap();
+    // By default includes stay inside the exercise file's own folder.
+    let out = crate::common::drillsim_in(&["validate", ex], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside the scenario's folder"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // --root widens it, for any command.
+    let out = crate::common::drillsim_in(&["--root", "plans", "validate", ex], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::common::drillsim_in(&["run", ex, "-n", "100", "-q", "--root", "plans"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A folder given to check is the root of the exercises found in it.
+    let out = crate::common::drillsim_in(&["check", "plans", "-n", "100"], tmp.path());
+    assert!(
+        out.status.code() != Some(2),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And a root does not reach above itself.
+    let out = crate::common::drillsim_in(&["--root", "plans/a", "validate", ex], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -13,7 +13,7 @@ use super::common::repo;
 const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
     ("text", 0),
-    ("output", 0),
+    ("output", 1),
     ("model", 1),
     ("scenario", 2),
     ("sim", 2),
