@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::world::Cause;
+use super::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
 use crate::model::{ComponentKind, FaultKind, Scenario};
 
