@@ -40,9 +40,13 @@ mod tests {
             assert_eq!(draw(&huge, &mut rng, &mut n), LONGEST_DRAW);
         }
         assert_eq!(n, 100);
-        let weibull = Dist::Weibull { shape: 0.001, scale: 60.0 };
-        let x = draw(&weibull, &mut rng, &mut n);
-        assert!(x > 0.0, "{x}");
+        // A Weibull with a tiny shape: x^100 of an exponential x, often past any limit.
+        let weibull = Dist::Weibull { shape: 0.01, scale: 60.0 };
+        for _ in 0..100 {
+            let x = draw(&weibull, &mut rng, &mut n);
+            assert!((0.0..=LONGEST_DRAW).contains(&x), "{x}");
+        }
+        assert!(n > 110, "{n}");
         assert_eq!(draw(&Dist::Fixed(30.0), &mut rng, &mut n), 30.0);
     }
 }

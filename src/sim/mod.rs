@@ -112,6 +112,7 @@ impl<O: Observer> Trial<'_, O> {
         self.world.downtimes(sc, t0, &mut self.out.downtime);
         self.out.leaked = levels::leaked_at(sc, self.world, last_finish.max(t0));
         self.out.clamped += self.world.clamped;
+        self.out.recomputed = self.world.recomputed;
         let recovered_at = if sc.services.is_empty() {
             self.out.recovery = self.out.close;
             last_finish

@@ -40,6 +40,9 @@ pub struct TrialOutcome {
     /// Draws longer than the longest duration a scenario may state (ten years, or an
     /// overflow), counted as that longest duration instead.
     pub clamped: u32,
+    /// Components the topology's refreshes recomputed (for measuring what a change costs:
+    /// it follows what the change reaches, not the topology's size).
+    pub recomputed: u64,
 }
 
 impl TrialOutcome {
@@ -72,5 +75,6 @@ impl TrialOutcome {
         self.close = 0.0;
         self.events = 0;
         self.clamped = 0;
+        self.recomputed = 0;
     }
 }

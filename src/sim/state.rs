@@ -162,6 +162,8 @@ pub(crate) struct TopologyState {
     pub(crate) recovery_cause: u32,
     /// Draws clamped to the longest duration (automatic failover delays).
     pub(crate) clamped: u32,
+    /// Components recomputed in this trial.
+    pub(crate) recomputed: u64,
 }
 
 impl TopologyState {
@@ -200,6 +202,7 @@ impl TopologyState {
             rngs: vec![None; nc + ns + nf],
             recovery_cause: NONE,
             clamped: 0,
+            recomputed: 0,
         }
     }
 
@@ -209,6 +212,7 @@ impl TopologyState {
         self.n_compromised = 0;
         self.recovery_cause = NONE;
         self.clamped = 0;
+        self.recomputed = 0;
         if self.bits.is_empty() && self.store_lost.is_empty() && self.svc_up.is_empty() && self.landed_at.is_empty() {
             return; // no topology (ref20): nothing else to clear, and no call to pay for it
         }
@@ -320,6 +324,7 @@ impl TopologyState {
         while let Some(Reverse(p)) = self.worklist.pop() {
             let c = sc.topology.order[p as usize];
             self.bits[c] &= !QUEUED;
+            self.recomputed += 1;
             let before = self.bits[c] & (UP | SERVING);
             self.recompute(sc, streams, queue, obs, t, cause, c);
             if self.bits[c] & (UP | SERVING) != before {
