@@ -7,8 +7,9 @@
 //!
 //! - `plan_size/N`: N steps on four teams, each waiting for one or two of the ten before it.
 //! - `topology/KIND/N`: N components in a tree (each needs its parent) under one feed, and a
-//!   failure of a leaf (`failure`), an intruder spreading from a leaf (`attack`), or one that
-//!   takes every host it reaches down (`disruptive`); a plan step contains or repairs it.
+//!   failure of a leaf mid-way in dependency order (`failure`), an intruder spreading from the
+//!   last leaf (`attack`), or one that takes every host it reaches down (`disruptive`); a
+//!   plan step contains or repairs it.
 //! - `alert_wait/N`: N steps that wait until a failure is detected, hours after the incident
 //!   opened.
 use std::path::Path;

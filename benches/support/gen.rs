@@ -62,7 +62,7 @@ pub enum Fault {
 }
 
 /// `n` components in a binary tree (component k needs k's parent) on one feed, one business
-/// service on the root, and `fault` on the last leaf; a step contains or repairs it.
+/// service on the root, and `fault` on a leaf; a step contains or repairs it.
 pub fn topology(n: usize, fault: Fault) -> String {
     let mut s = String::from(HEAD);
     s += &team("ops", 2);
@@ -75,8 +75,14 @@ pub fn topology(n: usize, fault: Fault) -> String {
     }
     s += "\n[services.shop]\nneeds = [\"c0\"]\n";
     let leaf = n - 1;
+    // The first leaf sits mid-way in dependency order: refreshing from it to the end of the
+    // order would cost half the topology.
+    let first_leaf = n / 2;
     let (kind, effect) = match fault {
-        Fault::Failure => (format!("kind = \"failure\"\ntarget = \"c{leaf}\""), format!("repair = \"c{leaf}\"")),
+        Fault::Failure => (
+            format!("kind = \"failure\"\ntarget = \"c{first_leaf}\""),
+            format!("repair = \"c{first_leaf}\""),
+        ),
         Fault::Attack | Fault::Disruptive => (
             format!(
                 "kind = \"attack\"\ntarget = \"c{leaf}\"\nspread = {{ dist = \"lognormal\", median = \"5m\", sigma = 0.5 }}{}",

@@ -3,6 +3,7 @@
 use rand::Rng;
 
 use super::event::{Event, Observer};
+use super::state::TopologyState;
 use super::trial::Trial;
 
 /// Backups looked at, newest first, before a restore counts as impossible.
@@ -34,12 +35,17 @@ impl<O: Observer> Trial<'_, O> {
             None => (false, sc.horizon),
             Some(iv) => {
                 let slot = sc.topology.components.len() + s;
-                let w = &mut *self.world;
-                let rng = w.rngs[slot].get_or_insert_with(|| self.streams.stream(st.key));
-                if w.store_phase[s].is_nan() {
-                    w.store_phase[s] = iv * rng.random::<f64>();
+                let TopologyState {
+                    rngs, store_phase, opened, ..
+                } = &mut *self.world;
+                let rng = rngs[slot].get_or_insert_with(|| {
+                    opened.push(slot as u32);
+                    self.streams.stream(st.key)
+                });
+                if store_phase[s].is_nan() {
+                    store_phase[s] = iv * rng.random::<f64>();
                 }
-                let phase = w.store_phase[s];
+                let phase = store_phase[s];
                 let r = intrusion.unwrap_or(t).min(t);
                 let newest = ((t - phase) / iv).floor();
                 let usable = ((r - phase) / iv).floor();

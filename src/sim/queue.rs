@@ -93,8 +93,8 @@ impl Queue {
         self.aside.clear();
     }
 
-    /// Schedule `a` at `t`.
-    #[inline]
+    /// Schedule `a` at `t`. Inlined, so that packing a known kind of action folds away.
+    #[inline(always)]
     pub(crate) fn push(&mut self, t: f64, a: Action) {
         let packed = |tag: u32, i: u32| (i <= ARG_MASK).then_some(tag << TAG_SHIFT | i);
         let code = match a {
@@ -118,7 +118,7 @@ impl Queue {
     }
 
     /// The earliest action and its time.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<(f64, Action)> {
         let Reverse(key) = self.heap.pop()?;
         let code = key as u32;

@@ -36,9 +36,11 @@ pub(crate) const ON_BATTERY: u16 = 1 << 10;
 pub(crate) const GEN_ON: u16 = 1 << 11;
 /// Waiting in the refresh's worklist.
 const QUEUED: u16 = 1 << 12;
+/// Changed in this trial (listed in `TopologyState::changed`, for the next reset).
+const CHANGED: u16 = 1 << 13;
 
 /// Bits that refresh derives, or that do not feed into it.
-const DERIVED: u16 = UP | SERVING | FAILOVER_TRIED | COMPROMISED | QUEUED;
+const DERIVED: u16 = UP | SERVING | FAILOVER_TRIED | COMPROMISED | QUEUED | CHANGED;
 
 /// What refresh needs of a component, flattened, so that the hot loop reads a few compact
 /// arrays instead of chasing each component's vectors.
@@ -127,6 +129,11 @@ pub(crate) struct TopologyState {
     /// Per component: state bits (FAILED, UP, SERVING, ...), one word each so that a
     /// component's whole state is one load.
     bits: Vec<u16>,
+    /// Components whose state changed in this trial: a reset restores only these, so a
+    /// trial costs what it touches, not the topology's size.
+    changed: Vec<u32>,
+    /// Stream slots opened in this trial.
+    pub(crate) opened: Vec<u32>,
     /// Per feed: when utility power returns (the end of the latest outage).
     pub(crate) utility_until: Vec<f64>,
     /// Per feed: when the UPS battery of the current outage runs dry.
@@ -178,6 +185,8 @@ impl TopologyState {
         }
         TopologyState {
             bits: vec![UP | SERVING; nc],
+            changed: Vec::new(),
+            opened: Vec::new(),
             utility_until: vec![f64::NEG_INFINITY; nc],
             battery_until: vec![f64::NEG_INFINITY; nc],
             pos,
@@ -216,9 +225,16 @@ impl TopologyState {
         if self.bits.is_empty() && self.store_lost.is_empty() && self.svc_up.is_empty() && self.landed_at.is_empty() {
             return; // no topology (ref20): nothing else to clear, and no call to pay for it
         }
-        self.bits.fill(UP | SERVING);
-        self.utility_until.fill(f64::NEG_INFINITY);
-        self.battery_until.fill(f64::NEG_INFINITY);
+        // Every write to a component's power times goes with a change of its bits.
+        for c in self.changed.drain(..) {
+            let c = c as usize;
+            self.bits[c] = UP | SERVING;
+            self.utility_until[c] = f64::NEG_INFINITY;
+            self.battery_until[c] = f64::NEG_INFINITY;
+        }
+        for slot in self.opened.drain(..) {
+            self.rngs[slot as usize] = None;
+        }
         self.worklist.clear();
         if self.load_moved {
             for (f, c) in self.feed_of.iter_mut().zip(&sc.topology.components) {
@@ -237,7 +253,6 @@ impl TopologyState {
         self.svc_needs_reopen.fill(false);
         self.svc_reopened.fill(false);
         self.landed_at.fill(f64::NAN);
-        self.rngs.iter_mut().for_each(|r| *r = None);
     }
 
     /// Whether component `c` serves its role (itself, or its standby after a failover).
@@ -266,6 +281,7 @@ impl TopologyState {
 
     #[inline]
     fn put(&mut self, c: usize, flag: u16, on: bool) {
+        self.mark_changed(c);
         if on {
             self.bits[c] |= flag;
         } else {
@@ -273,9 +289,18 @@ impl TopologyState {
         }
     }
 
+    #[inline]
+    fn mark_changed(&mut self, c: usize) {
+        if self.bits[c] & CHANGED == 0 {
+            self.bits[c] |= CHANGED;
+            self.changed.push(c as u32);
+        }
+    }
+
     /// Component `c`'s own state changed: the next refresh recomputes it.
     #[inline]
     pub(crate) fn touch(&mut self, c: usize) {
+        self.mark_changed(c);
         if self.bits[c] & QUEUED == 0 {
             self.bits[c] |= QUEUED;
             self.worklist.push(Reverse(self.pos[c]));
@@ -284,6 +309,9 @@ impl TopologyState {
 
     /// The stream in `slot` of [`TopologyState::rngs`], opened on first use.
     pub(crate) fn rng(&mut self, slot: usize, key: StreamKey, streams: TrialStreams) -> &mut StreamRng {
+        if self.rngs[slot].is_none() {
+            self.opened.push(slot as u32);
+        }
         self.rngs[slot].get_or_insert_with(|| streams.stream(key))
     }
 
