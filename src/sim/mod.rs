@@ -9,7 +9,7 @@
 //! Inside, lowest first (no file imports one above it): [`rng`] (named streams), `event` and
 //! `outcome` (what a trial reports), `draw` (bounded draws), `queue` (pending actions, earliest
 //! first, ties in push order), `state` (the topology's state and its refresh), `trial` (one
-//! trial as a value, [`Trial`](trial::Trial), and the reusable [`Workspace`]); then the
+//! trial as a value, `Trial`, and the reusable [`Workspace`]); then the
 //! engine's rules as methods of the trial: `plan`, `alerting`, `levels`, `power`, `attack`,
 //! `data`, `effect`; and here, the loop that plays a trial.
 
