@@ -1,7 +1,7 @@
 //! Probability distributions of durations (all in minutes) and how to sample them.
 //!
 //! The parameters are checked when the scenario is read (`scenario::dist`), so sampling here
-//! never fails and never returns a negative or non-finite value.
+//! never fails and never returns a negative value or NaN (an overflow is +inf: the engine clamps it).
 
 use rand::Rng;
 use rand_distr::{Exp1, StandardNormal};
@@ -38,7 +38,7 @@ pub enum Dist {
 }
 
 impl Dist {
-    /// Draw one value (minutes, finite, `>= 0`).
+    /// Draw one value (minutes, `>= 0`; +inf when the draw overflows).
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match self {
@@ -78,7 +78,9 @@ impl Dist {
             }
             Dist::Empirical(values) => values[rng.random_range(0..values.len())],
         };
-        if x.is_finite() { x.max(0.0) } else { 0.0 }
+        // NaN (none of the kinds makes one) counts as 0; an overflow stays +inf, for the
+        // engine to clamp and count (`sim::draw`).
+        x.max(0.0)
     }
 
     /// The distribution's mean, in minutes (used for reports and sanity checks).

@@ -5,18 +5,64 @@
 //! "detection"). So editing one step changes that step's draws and nothing else, and two
 //! revisions run with the same seed are compared trial by trial.
 //!
-//! The generator is Xoshiro256++ (crate `rand_xoshiro`): a trial opens a few dozen streams,
-//! and seeding Xoshiro costs four SplitMix64 rounds, where a ChaCha stream would compute a
-//! 256-byte block before its first draw. The key derivation is our own and pinned by a test,
-//! so streams stay the same from version to version.
+//! The generator is Xoshiro256++, seeded from one `u64` through SplitMix64: the same numbers
+//! as `rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64` (a test holds them equal), but seeded
+//! in four multiplications pairs instead of a trip through a byte buffer. A trial opens a few
+//! dozen streams and draws once or twice from most, so seeding is a large part of its cost.
+//! The key derivation is our own and pinned by a test, so streams stay the same from version
+//! to version.
 
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::RngCore;
 
 pub use crate::model::stream::{StreamKey, mix64};
 
-/// The generator behind every stream.
-pub type StreamRng = Xoshiro256PlusPlus;
+/// SplitMix64's increment (the golden ratio).
+const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The generator behind every stream: Xoshiro256++.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamRng {
+    s: [u64; 4],
+}
+
+impl StreamRng {
+    /// The stream SplitMix64 seeds from `seed`. Its four words are SplitMix64 outputs of four
+    /// different inputs, and the finaliser is a bijection, so they are never all zero (the
+    /// one state Xoshiro cannot leave).
+    #[inline]
+    pub fn from_u64(seed: u64) -> StreamRng {
+        let word = |k: u64| mix64(seed.wrapping_add(PHI.wrapping_mul(k)));
+        StreamRng {
+            s: [word(1), word(2), word(3), word(4)],
+        }
+    }
+}
+
+impl RngCore for StreamRng {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        // The upper bits, as rand_xoshiro does (the lowest have linear dependencies).
+        (self.next_u64() >> 32) as u32
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand::rand_core::impls::fill_bytes_via_next(self, dest);
+    }
+}
 
 /// The streams of one trial.
 #[derive(Clone, Copy, Debug)]
@@ -36,14 +82,15 @@ impl TrialStreams {
     /// The stream of the entity with this key.
     #[inline]
     pub fn stream(&self, key: StreamKey) -> StreamRng {
-        StreamRng::seed_from_u64(mix64(self.base ^ key.0))
+        StreamRng::from_u64(mix64(self.base ^ key.0))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
 
     #[test]
     fn streams_are_pinned() {
@@ -53,6 +100,27 @@ mod tests {
         assert_eq!(x, PINNED);
     }
     const PINNED: u64 = 6_801_508_927_488_311_705;
+
+    #[test]
+    fn the_generator_is_rand_xoshiros_xoshiro256plusplus_seeded_from_u64() {
+        for seed in (0..2000u64)
+            .map(|k| mix64(k).wrapping_mul(k))
+            .chain([0, 1, u64::MAX, PHI.wrapping_neg()])
+        {
+            let mut ours = StreamRng::from_u64(seed);
+            let mut theirs = Xoshiro256PlusPlus::seed_from_u64(seed);
+            for _ in 0..8 {
+                assert_eq!(ours.next_u64(), theirs.next_u64(), "seed {seed}");
+                assert_eq!(ours.next_u32(), theirs.next_u32(), "seed {seed}");
+            }
+            let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+            ours.fill_bytes(&mut a);
+            theirs.fill_bytes(&mut b);
+            assert_eq!(a, b);
+            assert_eq!(ours.random::<f64>(), theirs.random::<f64>());
+            assert_eq!(ours.random_range(0..7usize), theirs.random_range(0..7usize));
+        }
+    }
 
     #[test]
     fn different_names_trials_and_seeds_differ() {

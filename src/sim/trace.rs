@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::world::Cause;
+use super::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
 use crate::model::{Clock, FaultKind, Scenario};
 use crate::text::{clock, human, printable, wall_clock};

@@ -194,3 +194,84 @@ fn a_team_slower_off_hours_takes_longer_at_night() {
     let e = drillsim::scenario::load_str(std::path::Path::new("t.toml"), &no_clock).unwrap_err();
     assert!(e.message.contains("no clock time"), "{e}");
 }
+
+#[test]
+fn the_longest_draw_is_the_file_formats_longest_duration() {
+    assert_eq!(drillsim::sim::LONGEST_DRAW, drillsim::scenario::duration::MAX_MINUTES);
+}
+
+#[test]
+fn a_draw_past_the_longest_duration_is_clamped_and_counted_never_zero() {
+    // sigma 10: a draw above z = 1 is over 30 million minutes, past the ten-year limit.
+    let sc = scenario(&format!(
+        "{}[[step]]\nid = \"long\"\nteam = \"ops\"\nduration = {{ dist = \"lognormal\", median = \"1d\", sigma = 10 }}\n",
+        head("0s", "0s", 1)
+    ));
+    let (mut clamped, mut tiny) = (0, 0);
+    for k in 0..200 {
+        let o = replay(&sc, 1, k).outcome;
+        let took = o.finish[0] - o.start[0];
+        assert!(took <= drillsim::sim::LONGEST_DRAW, "{took}");
+        if o.clamped > 0 {
+            assert_eq!(o.clamped, 1);
+            assert_eq!(took, drillsim::sim::LONGEST_DRAW);
+            clamped += 1;
+        } else if took < 1e-3 {
+            tiny += 1;
+        }
+    }
+    // P(z > 1) is 16%: about 32 of 200.
+    assert!((10..80).contains(&clamped), "{clamped}");
+    assert!(tiny > 0, "the lower tail is small, not clamped");
+}
+
+/// A binary tree of `n` services (each needs its parent) on one feed, a failure of the last
+/// leaf, and a step that repairs it.
+fn tree_with_a_failing_leaf(n: usize) -> drillsim::model::Scenario {
+    let mut s = format!("{}\n[components.feed]\nkind = \"power_feed\"\n", head("1m", "1m", 1));
+    for k in 0..n {
+        s += &format!("\n[components.c{k}]\nkind = \"service\"\npower = \"feed\"\n");
+        if k > 0 {
+            s += &format!("needs = [\"c{}\"]\n", (k - 1) / 2);
+        }
+    }
+    s += &format!(
+        "\n[services.shop]\nneeds = [\"c0\"]\n\n[[fault]]\nid = \"f\"\nkind = \"failure\"\ntarget = \"c{}\"\n\n[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"30m\"\neffect = {{ repair = \"c{}\" }}\n",
+        n - 1,
+        n - 1
+    );
+    scenario(&s)
+}
+
+#[test]
+fn a_change_recomputes_what_it_reaches_not_the_whole_topology() {
+    // The leaf's failure and its repair each recompute the leaf alone (nothing needs it),
+    // whatever the size of the tree; recomputing from the leaf's position to the end of the
+    // dependency order would cost the order's tail each time.
+    let small = replay(&tree_with_a_failing_leaf(15), 3, 0).outcome;
+    let large = replay(&tree_with_a_failing_leaf(3000), 3, 0).outcome;
+    assert_eq!(small.recomputed, 2);
+    assert_eq!(large.recomputed, 2);
+    assert_eq!(large.recovery, small.recovery);
+}
+
+#[test]
+fn a_reused_workspace_gives_each_trial_what_a_fresh_one_gives() {
+    // A reset restores only what the previous trial changed: nothing may leak into the next.
+    use drillsim::sim::{Workspace, rng::TrialStreams, run_trial};
+    for file in [
+        "scenarios/plan1/compound.toml",
+        "scenarios/plan2/power-loss.toml",
+        "scenarios/plan3/data-loss.toml",
+    ] {
+        let sc = drillsim::scenario::load(&repo(file)).unwrap();
+        let mut reused = Workspace::new(&sc);
+        for k in 0..300 {
+            run_trial(&sc, TrialStreams::new(11, k), &mut reused, &mut ());
+            let mut fresh = Workspace::new(&sc);
+            run_trial(&sc, TrialStreams::new(11, k), &mut fresh, &mut ());
+            // Debug text: steps that never ran have NaN times, which `==` never matches.
+            assert_eq!(format!("{:?}", reused.out), format!("{:?}", fresh.out), "{file}, trial {k}");
+        }
+    }
+}

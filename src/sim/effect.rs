@@ -1,0 +1,126 @@
+//! What changes the topology: a fault's injection and a step's effect. Each change is
+//! followed by a refresh of what it reaches and a new classification of the incident.
+
+use super::data::Restore;
+use super::event::{Cause, Event, Observer};
+use super::state::{COMPROMISED, DISRUPTED, FAILED, GEN_ON, ISOLATED, ON_BATTERY, POWER_LOST, SWITCHED, UP, UTILITY_DOWN};
+use super::trial::Trial;
+use crate::model::{Effect, FaultKind};
+
+impl<O: Observer> Trial<'_, O> {
+    /// The topology changed (for `cause`): refresh what the change reaches, then classify.
+    pub(crate) fn changed(&mut self, cause: Cause) {
+        self.world.refresh(self.sc, self.streams, self.queue, self.obs, self.now, cause);
+        self.classify();
+    }
+
+    /// Inject fault `f` now, and start its detection.
+    pub(crate) fn inject(&mut self, f: usize) {
+        let sc = self.sc;
+        self.emit(self.now, || Event::Fault { fault: Some(f) });
+        match &sc.topology.faults[f].kind {
+            FaultKind::Failure { target, .. } => self.world.set(*target, FAILED, true),
+            FaultKind::Attack { target, leak_rate, .. } => self.land(f, *target, *leak_rate),
+            FaultKind::PowerLoss { feed, outage } => self.power_loss(f, *feed, outage),
+            FaultKind::DataLoss { store, .. } => self.lose_store(*store, None),
+        }
+        self.changed(Cause::Fault(f));
+        self.detect(Some(f));
+    }
+
+    /// Carry out step `i`'s effect now.
+    pub(crate) fn apply(&mut self, i: usize, e: &Effect) {
+        let sc = self.sc;
+        let comps = &sc.topology.components;
+        let t = self.now;
+        // Messages are built only for the trace (closures), never in a batch run.
+        let note = |tr: &mut Self, what: &dyn Fn() -> String| tr.emit(t, || Event::EffectDone { step: i, what: what() });
+        let failed = |tr: &mut Self, why: &dyn Fn() -> String| tr.emit(t, || Event::EffectFailed { step: i, why: why() });
+        match e {
+            Effect::Failover(c) => {
+                let c = *c;
+                let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
+                if self.world.has(c, SWITCHED) {
+                    note(self, &|| format!("{} already runs on standby {}", comps[c].name, comps[sb].name));
+                } else if !self.world.has(sb, UP) {
+                    failed(self, &|| {
+                        format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name)
+                    });
+                } else {
+                    self.switch_over(c);
+                    note(self, &|| format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
+                }
+            }
+            Effect::Contain => {
+                if self.world.contained_at.is_infinite() {
+                    self.world.contained_at = t;
+                }
+                note(self, &|| "the intruder is contained: no more spread, no more leak".into());
+                return; // nothing in the topology changes, and the impact stops growing
+            }
+            Effect::Isolate(c) => {
+                self.world.set(*c, ISOLATED, true);
+                note(self, &|| format!("{} is isolated", comps[*c].name));
+            }
+            Effect::Restore(s) => {
+                let name = &sc.stores[*s].name;
+                match self.restore_store(*s) {
+                    Restore::Intact => note(self, &|| format!("store {name} is intact; nothing to restore")),
+                    Restore::NoGoodBackup => failed(self, &|| format!("cannot restore store {name}: no good backup")),
+                    Restore::Restored => {}
+                }
+            }
+            Effect::RestorePower(f) => {
+                let w = &mut *self.world;
+                w.utility_until[*f] = t;
+                w.set(*f, UTILITY_DOWN, false);
+                w.set(*f, ON_BATTERY, false);
+                w.set(*f, GEN_ON, false);
+                note(self, &|| format!("power is back on {}", comps[*f].name));
+            }
+            Effect::MoveLoad { from, to } => {
+                let w = &mut *self.world;
+                w.load_moved = true;
+                for c in 0..w.feed_of.len() {
+                    if w.feed_of[c] == Some(*from) {
+                        w.feed_of[c] = Some(*to);
+                        w.touch(c);
+                    }
+                }
+                note(self, &|| format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
+            }
+            Effect::Restart(c) => {
+                let w = &mut *self.world;
+                w.set(*c, FAILED, false);
+                w.set(*c, POWER_LOST, false);
+                note(self, &|| format!("{} restarted", comps[*c].name));
+            }
+            Effect::Repair(c) => {
+                let w = &mut *self.world;
+                w.set(*c, FAILED, false);
+                w.set(*c, POWER_LOST, false);
+                w.set(*c, ISOLATED, false);
+                w.set(*c, DISRUPTED, false);
+                if w.has(*c, COMPROMISED) {
+                    w.set(*c, COMPROMISED, false);
+                    w.n_compromised -= 1;
+                }
+                note(self, &|| format!("{} repaired", comps[*c].name));
+            }
+            Effect::Reopen(s) => {
+                self.world.svc_needs_reopen[*s] = false;
+                self.world.svc_reopened[*s] = true;
+                note(self, &|| format!("service {} reopened", sc.services[*s].name));
+            }
+            Effect::Publish(what) => {
+                note(self, &|| format!("published: {what}"));
+                return;
+            }
+            Effect::DeclareEnd => {
+                note(self, &|| "the end of the incident is declared".into());
+                return;
+            }
+        }
+        self.changed(Cause::Step(i));
+    }
+}
