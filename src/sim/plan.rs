@@ -2,7 +2,7 @@
 //!
 //! When a step finishes, its team's slot goes to the head of that team's queue first, then
 //! the step's successors that are now ready, in step order, each take a free slot of their
-//! team or join its queue (ref20's `model.md`).
+//! team or join its queue (as the ref20 reference model orders them).
 
 use rand::Rng;
 

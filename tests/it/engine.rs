@@ -90,7 +90,7 @@ fn a_failing_step_is_retried_one_over_one_minus_p_times_on_average() {
 
 #[test]
 fn ref20_reproduces_the_reference_figures() {
-    // model.md, 1,000,000 trials of the hand-coded reference: mean 298.93, p50 291.04,
+    // The reference model's figures, 1,000,000 trials of the hand-coded reference: mean 298.93, p50 291.04,
     // p95 413.23, p99 483.79. Ours draws from other streams, so they agree within sampling
     // error: the mean within 0.5%, the quantiles within 1%.
     let sc = drillsim::scenario::load(&repo("scenarios/ref20.toml")).unwrap();

@@ -212,14 +212,21 @@ fn no_module_imports_one_above_it() {
             }
             match rank(target) {
                 Some(r) if r < own => {}
-                Some(_) => upward.push(format!("{} imports crate::{} ({top} is not above {target})", f.display(), path.join("::"))),
+                Some(_) => upward.push(format!(
+                    "{} imports crate::{} ({top} is not above {target})",
+                    f.display(),
+                    path.join("::")
+                )),
                 None => {
                     unknown.insert(target.clone());
                 }
             }
         }
     }
-    assert!(unknown.is_empty(), "modules missing from the layer table in tests/it/layers.rs (and lib.rs's guide): {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "modules missing from the layer table in tests/it/layers.rs (and lib.rs's guide): {unknown:?}"
+    );
     assert!(upward.is_empty(), "imports that point upward or sideways:\n{}", upward.join("\n"));
 }
 
@@ -250,7 +257,10 @@ fn the_files_of_sim_form_no_cycle() {
             let s = stmt.trim();
             if let Some(rest) = s.strip_prefix("pub use ").or_else(|| s.strip_prefix("pub(crate) use ")) {
                 let rest = rest.trim().trim_start_matches("self::");
-                let rest = rest.strip_prefix("crate::").map(|r| r.trim_start_matches(&format!("{folder}::"))).unwrap_or(rest);
+                let rest = rest
+                    .strip_prefix("crate::")
+                    .map(|r| r.trim_start_matches(&format!("{folder}::")))
+                    .unwrap_or(rest);
                 for p in paths_after(&format!("::{rest}"), "::") {
                     if p.len() >= 2 && children.contains(&p[0]) {
                         reexports.insert(p.last().unwrap().clone(), p[0].clone());
@@ -289,7 +299,12 @@ fn the_files_of_sim_form_no_cycle() {
             edges.insert(me, targets);
         }
         // Depth-first search for a cycle.
-        fn visit(n: &str, edges: &BTreeMap<String, BTreeSet<String>>, state: &mut BTreeMap<String, u8>, stack: &mut Vec<String>) -> Option<Vec<String>> {
+        fn visit(
+            n: &str,
+            edges: &BTreeMap<String, BTreeSet<String>>,
+            state: &mut BTreeMap<String, u8>,
+            stack: &mut Vec<String>,
+        ) -> Option<Vec<String>> {
             match state.get(n) {
                 Some(2) => return None,
                 Some(1) => {

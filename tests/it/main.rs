@@ -7,6 +7,7 @@ mod compare;
 mod engine;
 mod fields;
 mod invalid;
+mod layers;
 mod no_panic;
 mod output;
 mod readme;
