@@ -83,6 +83,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
         "services": services,
         "stores": stores,
         "levels": levels,
+        "clamped": { "trials": sum.clamped_trials, "draws": sum.clamped_draws },
     });
     if sum.leaked.count() > 0 {
         v["leaked"] = stat(&sum.leaked);

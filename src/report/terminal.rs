@@ -40,6 +40,13 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     row(&mut out, "time to detect", &sum.detect);
     row(&mut out, "time to acknowledge", &sum.ack);
     row(&mut out, "time to close", &sum.close);
+    if sum.clamped_draws > 0 {
+        let _ = writeln!(
+            out,
+            "  note: {} draw(s) in {} trial(s) were longer than ten years and count as ten years; check the distributions' parameters",
+            sum.clamped_draws, sum.clamped_trials
+        );
+    }
     services(&mut out, sc, sum);
     stores(&mut out, sc, sum);
     let _ = writeln!(out);

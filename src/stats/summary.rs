@@ -37,6 +37,10 @@ pub struct Summary {
     pub leaked: Sketch,
     /// Per severity level: trials whose highest level was this one.
     pub levels: Vec<u64>,
+    /// Trials with at least one draw longer than the longest duration (clamped to it).
+    pub clamped_trials: u64,
+    /// Draws clamped to the longest duration, over all trials.
+    pub clamped_draws: u64,
 }
 
 impl Summary {
@@ -56,6 +60,8 @@ impl Summary {
             data_lost: vec![Sketch::new(); sc.stores.len()],
             leaked: Sketch::new(),
             levels: vec![0; sc.levels.len()],
+            clamped_trials: 0,
+            clamped_draws: 0,
         }
     }
 
@@ -90,6 +96,8 @@ impl Summary {
         if let Some(l) = o.level {
             self.levels[l] += 1;
         }
+        self.clamped_trials += (o.clamped > 0) as u64;
+        self.clamped_draws += o.clamped as u64;
     }
 
     /// Fold in the summary of other trials.
@@ -121,6 +129,8 @@ impl Summary {
         for (a, b) in self.levels.iter_mut().zip(&other.levels) {
             *a += b;
         }
+        self.clamped_trials += other.clamped_trials;
+        self.clamped_draws += other.clamped_draws;
     }
 
     /// Share of trials in which business service `i` was back within its RTO.

@@ -225,6 +225,34 @@ fn a_draw_past_the_longest_duration_is_clamped_and_counted_never_zero() {
     assert!(tiny > 0, "the lower tail is small, not clamped");
 }
 
+#[test]
+fn clamped_draws_are_counted_in_the_summary_and_said_in_json_and_on_the_terminal() {
+    let text = format!(
+        "{}[[step]]\nid = \"long\"\nteam = \"ops\"\nduration = {{ dist = \"lognormal\", median = \"1d\", sigma = 10 }}\n",
+        head("0s", "0s", 1)
+    );
+    let sc = scenario(&text);
+    let clamped = (0..200).filter(|&k| replay(&sc, 1, k).outcome.clamped > 0).count() as u64;
+    let sum = drillsim::batch::summarize_range(&sc, 1, 0..200, None);
+    assert_eq!(sum.clamped_trials, clamped);
+    assert_eq!(sum.clamped_draws, clamped, "one step, one draw per trial");
+    let v = drillsim::report::json::summary(&sc, 1, &sum, None);
+    assert_eq!(v["clamped"]["trials"], clamped);
+    let terminal = drillsim::report::terminal::summary(&sc, 1, &sum, None);
+    assert!(
+        terminal.contains(&format!("{clamped} draw(s) in {clamped} trial(s) were longer than ten years")),
+        "{terminal}"
+    );
+    // A plan without such draws says nothing and counts 0.
+    let plain = scenario(&format!(
+        "{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1h\"\n",
+        head("0s", "0s", 1)
+    ));
+    let sum = drillsim::batch::summarize_range(&plain, 1, 0..50, None);
+    assert_eq!((sum.clamped_trials, sum.clamped_draws), (0, 0));
+    assert!(!drillsim::report::terminal::summary(&plain, 1, &sum, None).contains("ten years"));
+}
+
 /// A binary tree of `n` services (each needs its parent) on one feed, a failure of the last
 /// leaf, and a step that repairs it.
 fn tree_with_a_failing_leaf(n: usize) -> drillsim::model::Scenario {
