@@ -50,6 +50,16 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
+/// Lines of output made safe for a terminal: every control character but the newline and the
+/// tab is written as its Rust escape. The command line sends all it prints through this, so a
+/// file name with an escape sequence in it cannot drive the user's terminal.
+pub fn terminal_lines(s: &str) -> String {
+    if !s.chars().any(|c| is_control(c) && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    s.split('\n').map(printable).collect::<Vec<_>>().join("\n")
+}
+
 /// Text from a scenario made safe to print on a terminal or in Markdown: every control
 /// character (ESC, BEL, carriage return, newline, tab, C1 codes, DEL) is written as its Rust
 /// escape (`\u{1b}`, `\n`, `\t`), so the text stays on its line and does what it says.

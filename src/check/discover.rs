@@ -88,6 +88,38 @@ pub fn find(path: &Path) -> std::io::Result<Found> {
     Ok(found)
 }
 
+/// The files of a list to validate: each one named, but a file without an `[exercise]` table
+/// that another file of the list includes is a part of it, passed over as `find` passes over
+/// parts in a folder (`validate plan1/*.toml` checks the exercises and, through them, their
+/// parts). A part that nothing in the list includes is kept: it was named, so it is checked.
+pub fn among(files: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    let mut parts = Vec::new();
+    let mut included: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for p in files {
+        match classify(p) {
+            (Kind::Exercise, incs) => {
+                let here = p.parent().unwrap_or(Path::new(""));
+                for inc in incs {
+                    included.entry(tidy(&here.join(inc))).or_default().push(p.clone());
+                }
+            }
+            (Kind::Part, _) => parts.push(tidy(p)),
+            (Kind::NotRegular, _) => {}
+        }
+    }
+    for p in files {
+        match included.get(&tidy(p)) {
+            Some(by) if parts.contains(&tidy(p)) => found.skipped.push(Skipped {
+                path: p.clone(),
+                reason: format!("no [exercise] table (a part included by {})", list(by)),
+            }),
+            _ => found.exercises.push(p.clone()),
+        }
+    }
+    found
+}
+
 fn list(by: &[PathBuf]) -> String {
     match by {
         [one] => one.display().to_string(),

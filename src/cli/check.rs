@@ -1,6 +1,5 @@
 //! `drillsim check`: run every scenario's `[expect]` objectives and gate on them.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -113,13 +112,23 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             _ => "",
         }
     );
+    // A gate that checked nothing must not look like a pass.
+    let nothing_checked = objectives == 0 && overall != Overall::BadInput;
+    if nothing_checked {
+        note(if a.strict {
+            "error: no objective was checked; with --strict that fails (add [expect] objectives to the exercises)\n"
+        } else {
+            "warning: no objective was checked (add [expect] objectives to the exercises; --strict makes this fail)\n"
+        })?;
+    }
     let text = format!("{}{summary}", results::table(&files, a.confidence));
     if to_stdout(&a.junit) || to_stdout(&a.json) {
         note(&text)?;
     } else {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
+        super::say(&text)?;
     }
     Ok(match overall {
+        Overall::Met if nothing_checked && a.strict => ExitCode::from(1),
         Overall::Met | Overall::NotCertain => ExitCode::SUCCESS,
         Overall::Missed => ExitCode::from(1),
         Overall::BadInput => ExitCode::from(2),

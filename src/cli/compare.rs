@@ -1,7 +1,6 @@
 //! `drillsim compare`: a plan revision against its base, trial by trial.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -150,9 +149,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
 
     // Files (one set), then the terminal.
     write_files(&rep, &a.out)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(summary::table(&rep).as_bytes())?;
-    writeln!(out, "wrote {}", a.out.join("summary.md").display())?;
+    super::say(&format!("{}wrote {}\n", summary::table(&rep), a.out.join("summary.md").display()))?;
     drop(copy);
     Ok(match rep.overall() {
         Overall::Worse => ExitCode::from(1),
@@ -197,7 +194,11 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
     };
     let bs = list(base_path, &base_shown)?;
     let cs = list(cand_path, &discover::shown)?;
-    note(&notes.into_iter().collect::<String>())?;
+    let notes: String = notes.into_iter().collect();
+    note(&match copy {
+        Some(c) => c.relabel(&notes),
+        None => notes,
+    })?;
     let all: BTreeSet<&String> = bs.iter().chain(&cs).collect();
     if all.is_empty() {
         bail!("no exercise files found in {}", cand_path.display());

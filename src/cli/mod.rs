@@ -18,6 +18,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use drillsim::error::ScenarioError;
+use drillsim::text::terminal_lines;
 use drillsim::model::Scenario;
 
 /// Default seed when neither the file nor the command line sets one.
@@ -119,7 +120,7 @@ pub fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // If standard error cannot be written either, the exit code is all that is left.
-            let _ = std::io::stderr().lock().write_all(error_text(&e).as_bytes());
+            let _ = std::io::stderr().lock().write_all(terminal_lines(&error_text(&e)).as_bytes());
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -152,8 +153,16 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn note(text: &str) -> anyhow::Result<()> {
     std::io::stderr()
         .lock()
-        .write_all(text.as_bytes())
+        .write_all(terminal_lines(text).as_bytes())
         .context("cannot write to standard error")
+}
+
+/// Print `text` on standard output, control characters escaped (see [`note`]).
+pub fn say(text: &str) -> anyhow::Result<()> {
+    std::io::stdout()
+        .lock()
+        .write_all(terminal_lines(text).as_bytes())
+        .context("cannot write to standard output")
 }
 
 /// `--confidence`: a level strictly between 0.5 and 1.

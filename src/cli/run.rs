@@ -4,7 +4,6 @@
 //! batch. `--out [DIR]` (or `--format`) also writes the report, by default to
 //! `reports/<scenario>/`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -85,9 +84,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         set.add(path, text.as_bytes());
     }
     if !json_to_stdout {
-        std::io::stdout()
-            .lock()
-            .write_all(report::terminal::summary(&sc, seed, &sum, Some(&timing)).as_bytes())?;
+        super::say(&report::terminal::summary(&sc, seed, &sum, Some(&timing)))?;
     }
     let t1 = Instant::now();
     if let Some(dir) = &report_dir {
@@ -112,7 +109,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         if json_to_stdout {
             super::note(&line)?;
         } else {
-            std::io::stdout().lock().write_all(line.as_bytes())?;
+            super::say(&line)?;
         }
     }
     Ok(ExitCode::SUCCESS)

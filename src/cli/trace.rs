@@ -1,6 +1,5 @@
 //! `drillsim trace`: one trial as a timeline.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,7 +16,7 @@ pub struct Args {
     #[arg(long, short = 's')]
     seed: Option<u64>,
     /// Trial index (0-based, as counted by `run`).
-    #[arg(long, short = 'k', default_value_t = 0)]
+    #[arg(long, short = 'k', default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..drillsim::model::limits::MAX_TRIALS))]
     trial: u64,
 }
 
@@ -25,8 +24,6 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     let sc = load(&a.file)?;
     let seed = a.seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let tr = trace::replay(&sc, seed, a.trial);
-    std::io::stdout()
-        .lock()
-        .write_all(trace::render(&sc, seed, a.trial, &tr).as_bytes())?;
+    super::say(&trace::render(&sc, seed, a.trial, &tr))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -296,6 +296,12 @@ impl BaseCopy {
         }
     }
 
+    /// A message that names paths inside the copy, with each shown as `REV:path`.
+    pub fn relabel(&self, text: &str) -> String {
+        let dir = format!("{}/", self.dir.path().display());
+        text.replace(&dir, &format!("{}:", self.rev))
+    }
+
     /// Show an error in a copied file as `REV:path`, not as the temporary path.
     pub fn rewrite(&self, mut e: ScenarioError) -> ScenarioError {
         e.path = PathBuf::from(self.label_of(&e.path));

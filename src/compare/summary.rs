@@ -291,7 +291,8 @@ pub fn markdown(r: &Report) -> String {
             }
         }
     }
-    out
+    // Names come from file names, which may hold control characters: none reach the page.
+    crate::text::terminal_lines(&out)
 }
 
 fn md_escape(s: &str) -> String {

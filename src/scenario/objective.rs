@@ -55,6 +55,14 @@ pub(super) fn objectives<'a>(
 ) -> Result<Vec<Objective>, ScenarioError> {
     let mut out: Vec<Objective> = Vec::new();
     for (src, section) in sections {
+        if section.get_ref().objectives.is_empty() {
+            return Err(src.error(
+                K::NoEffect,
+                section.span(),
+                "[expect] lists no objectives, so nothing would be checked".to_string(),
+                Some("write what the plan promises, e.g. objectives = [\"recovery p95 <= 4h\"], or remove [expect]".into()),
+            ));
+        }
         for sentence in &section.get_ref().objectives {
             if out.len() >= MAX_OBJECTIVES {
                 return Err(src.error(
