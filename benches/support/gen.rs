@@ -9,7 +9,12 @@ delay = { dist = "lognormal", median = "10m", sigma = 0.8 }
 page = "ops"
 "#;
 
+/// A team; only the first responder (`ops`, paged by `[detection]`) has an escalation policy,
+/// since a policy that nothing pages is an error.
 fn team(name: &str, capacity: u32) -> String {
+    if name != "ops" {
+        return format!("\n[teams.{name}]\ncapacity = {capacity}\n");
+    }
     format!(
         r#"
 [teams.{name}]

@@ -18,8 +18,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use drillsim::error::ScenarioError;
-use drillsim::text::terminal_lines;
 use drillsim::model::Scenario;
+use drillsim::text::terminal_lines;
 
 /// Default seed when neither the file nor the command line sets one.
 pub const DEFAULT_SEED: u64 = 1;
@@ -98,11 +98,10 @@ pub fn main() -> ExitCode {
     };
     let result = drillsim::output::interrupt::install()
         .context("cannot watch for interrupts")
-        .and_then(|()| {
+        .map(|()| {
             if let Some(root) = cli.root {
                 let _ = ROOT.set(root);
             }
-            Ok(())
         })
         .and_then(|()| match cli.command {
             Command::Run(a) => run::exec(a),

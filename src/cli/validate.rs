@@ -30,7 +30,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     for d in dirs {
         match discover::find(d) {
             Ok(found) if found.exercises.is_empty() => {
-                note(&format!("error: {}: no exercise files found (a scenario is a .toml file with an [exercise] table)\n", d.display()))?;
+                note(&format!(
+                    "error: {}: no exercise files found (a scenario is a .toml file with an [exercise] table)\n",
+                    d.display()
+                ))?;
                 bad += 1;
             }
             Ok(found) => {

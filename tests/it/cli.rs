@@ -334,3 +334,93 @@ fn root_flag_and_a_checked_folder_let_includes_reach_beside_the_exercise_folder(
     let out = crate::common::drillsim_in(&["--root", "plans/a", "validate", ex], tmp.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn file_names_with_control_characters_reach_no_terminal_raw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = tmp.path().join("e\u{1b}]0;pwn\u{7}x.toml");
+    std::fs::copy(repo("scenarios/invalid/cycle.toml"), &name).unwrap();
+    let good = tmp.path().join("g\u{1b}[2Jx.toml");
+    std::fs::write(
+        &good,
+        format!(
+            "{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1h\"\n",
+            crate::common::head("1m", "1m", 1)
+        ),
+    )
+    .unwrap();
+    for args in [
+        vec!["validate", name.to_str().unwrap()],
+        vec!["validate", good.to_str().unwrap()],
+        vec!["check", good.to_str().unwrap()],
+    ] {
+        let out = crate::common::drillsim_in(&args, tmp.path());
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+                "{args:?}: {text:?}"
+            );
+        }
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(all.contains("\\u{1b}"), "{args:?}: the name is shown, escaped: {all}");
+    }
+}
+
+#[test]
+fn check_that_checked_nothing_warns_and_fails_when_strict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[exercise]\nname = \"bare\"\n{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1h\"\n",
+        crate::common::head("1m", "1m", 1)
+    );
+    std::fs::write(tmp.path().join("bare.toml"), text).unwrap();
+    let out = crate::common::drillsim_in(&["check", ".", "-n", "100"], tmp.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: no objective was checked"));
+    let out = crate::common::drillsim_in(&["check", ".", "-n", "100", "--strict"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn an_empty_expect_is_an_error() {
+    let text = format!(
+        "{}[[step]]\nid = \"fix\"\nteam = \"ops\"\nduration = \"1h\"\n[expect]\nobjectives = []\n",
+        crate::common::head("1m", "1m", 1)
+    );
+    let e = drillsim::scenario::load_str(std::path::Path::new("t.toml"), &text).unwrap_err();
+    assert_eq!(e.kind, drillsim::error::ScenarioErrorKind::NoEffect);
+    assert!(e.to_string().contains("[expect] lists no objectives"), "{e}");
+}
+
+#[test]
+fn validate_takes_folders_and_passes_over_parts_that_a_listed_exercise_includes() {
+    let mut files: Vec<String> = std::fs::read_dir(repo("scenarios/plan1"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let out = drillsim().args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("teams.toml: no [exercise] table (a part included by"), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains(": ok ("))
+            .count(),
+        5
+    );
+    let out = drillsim()
+        .args(["validate", "scenarios/plan1", "scenarios/ref20.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 6);
+    // A part named alone is still checked, and its mistake said.
+    let out = drillsim().args(["validate", "scenarios/plan1/teams.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

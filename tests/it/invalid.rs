@@ -334,6 +334,9 @@ fn a_nonexistent_path_a_folder_a_binary_and_a_huge_file_are_refused() {
     ];
     for (path, message) in &cases {
         for cmd in ["validate", "run", "trace"] {
+            if cmd == "validate" && path.is_dir() {
+                continue; // validate searches a folder for exercises, as check does
+            }
             let out = drillsim().arg(cmd).arg(path).output().unwrap();
             assert_eq!(out.status.code(), Some(2), "{cmd} {}", path.display());
             assert_eq!(String::from_utf8_lossy(&out.stderr), *message, "{cmd}");
