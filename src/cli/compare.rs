@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use super::{DEFAULT_SEED, Threads, load_in, note};
 use drillsim::check::discover;
 use drillsim::compare::git::BaseCopy;
-use drillsim::compare::summary::{self, Entry, Overall, Report};
+use drillsim::compare::summary::{self, Entry, Outcome, Report};
 use drillsim::compare::{self, CompareOptions};
 use drillsim::output::FileSet;
 use drillsim::plot::{CdfChart, Targets, cdf_overlay};
@@ -152,9 +152,9 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     super::say(&format!("{}wrote {}\n", summary::table(&rep), a.out.join("summary.md").display()))?;
     drop(copy);
     Ok(match rep.overall() {
-        Overall::Worse => ExitCode::from(1),
-        Overall::BadInput => ExitCode::from(2),
-        Overall::Better | Overall::NoSignificantChange => ExitCode::SUCCESS,
+        Outcome::Worse => ExitCode::from(1),
+        Outcome::BadInput => ExitCode::from(2),
+        Outcome::Better | Outcome::NoSignificantChange => ExitCode::SUCCESS,
     })
 }
 

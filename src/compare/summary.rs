@@ -59,7 +59,7 @@ pub struct Report {
 
 /// The overall result, in order of precedence for the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overall {
+pub enum Outcome {
     /// No exercise worse and none better.
     NoSignificantChange,
     /// Some exercise better and none worse.
@@ -70,23 +70,23 @@ pub enum Overall {
     BadInput,
 }
 
-impl Overall {
+impl Outcome {
     /// As printed.
     pub fn as_str(self) -> &'static str {
         match self {
-            Overall::NoSignificantChange => "no significant change",
-            Overall::Better => "better",
-            Overall::Worse => "worse",
-            Overall::BadInput => "bad input",
+            Outcome::NoSignificantChange => "no significant change",
+            Outcome::Better => "better",
+            Outcome::Worse => "worse",
+            Outcome::BadInput => "bad input",
         }
     }
 }
 
 impl Report {
     /// The overall result.
-    pub fn overall(&self) -> Overall {
+    pub fn overall(&self) -> Outcome {
         if self.entries.iter().any(|e| matches!(e, Entry::Bad { .. })) {
-            return Overall::BadInput;
+            return Outcome::BadInput;
         }
         let verdicts: Vec<Change> = self
             .entries
@@ -97,11 +97,11 @@ impl Report {
             })
             .collect();
         if verdicts.contains(&Change::Worse) {
-            Overall::Worse
+            Outcome::Worse
         } else if verdicts.contains(&Change::Better) {
-            Overall::Better
+            Outcome::Better
         } else {
-            Overall::NoSignificantChange
+            Outcome::NoSignificantChange
         }
     }
 }
