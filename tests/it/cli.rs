@@ -295,12 +295,12 @@ fn a_closed_stdout_is_not_an_error() {
 
 /// A plan set whose exercise includes a shared part beside its own folder.
 fn shared_part_plan(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(dir.join("plans/shared")).unwrap();
+    std::fs::create_dir_all(dir.join("plans/parts")).unwrap();
     std::fs::create_dir_all(dir.join("plans/a")).unwrap();
-    std::fs::copy(repo("scenarios/ref20/teams.toml"), dir.join("plans/shared/teams.toml")).unwrap();
-    std::fs::copy(repo("scenarios/ref20/plan.toml"), dir.join("plans/shared/plan.toml")).unwrap();
+    std::fs::copy(repo("scenarios/ref20/teams.toml"), dir.join("plans/parts/teams.toml")).unwrap();
+    std::fs::copy(repo("scenarios/ref20/plan.toml"), dir.join("plans/parts/plan.toml")).unwrap();
     let ex = dir.join("plans/a/x.toml");
-    std::fs::write(&ex, "include = [\"../shared/teams.toml\", \"../shared/plan.toml\"]\n[exercise]\nname = \"x\"\n[detection]\ndelay = \"10m\"\npage = \"t0\"\n").unwrap();
+    std::fs::write(&ex, "include = [\"../parts/teams.toml\", \"../parts/plan.toml\"]\n[exercise]\nname = \"x\"\n[detection]\ndelay = \"10m\"\npage = \"t0\"\n").unwrap();
     ex
 }
 

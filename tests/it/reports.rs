@@ -797,33 +797,18 @@ fn write_removes_charts_a_report_no_longer_has() {
 /// A scenario without an exercise name: its name comes from its file, and the file's name
 /// below holds terminal escapes (clear the screen, a C1 control). Control characters inside the
 /// file are refused by the scenario reader; a file name is the one way they can arrive.
-const HOSTILE: &str = r#"
-[detection]
-delay = "10m"
-page = "ops"
-
-[teams.ops]
-capacity = 1
-[teams.ops.escalation]
-last_resort = "30m"
-[[teams.ops.escalation.level]]
-name = "primary"
-ack = 1.0
-ack_delay = "3m"
-timeout = "10m"
-
-[[step]]
-id = "fix"
-title = "Fix it"
-team = "ops"
-duration = "15m"
-"#;
+fn hostile() -> String {
+    format!(
+        "{}\n[[step]]\nid = \"fix\"\ntitle = \"Fix it\"\nteam = \"ops\"\nduration = \"15m\"\n",
+        crate::common::head("10m", "3m", 1)
+    )
+}
 
 #[test]
 fn names_reach_no_terminal_as_control_characters_and_the_replay_command_is_quoted() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("my plan's $(x)\u{1b}[2J\u{9b}.toml");
-    std::fs::write(&f, HOSTILE).unwrap();
+    std::fs::write(&f, hostile()).unwrap();
     let f = f.display().to_string();
     let controls = |b: &[u8]| {
         let s = String::from_utf8_lossy(b);
