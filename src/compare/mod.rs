@@ -173,17 +173,41 @@ pub struct Comparison {
 pub struct Samples {
     /// Recovery time per trial.
     pub recovery: Vec<f64>,
-    /// Per business service, downtime per trial.
+    /// Per business service, minutes actually down per trial.
     pub downtime: Vec<Vec<f64>>,
+    /// Per business service, its longest outage per trial.
+    pub longest_outage: Vec<Vec<f64>>,
+    /// Per business service, fault until up for good per trial.
+    pub restored: Vec<Vec<f64>>,
     /// Per data store, data lost per trial.
     pub data_lost: Vec<Vec<f64>>,
 }
 
 impl Samples {
+    fn with_capacity(sc: &Scenario, n: usize) -> Samples {
+        let per = |k: usize| vec![Vec::with_capacity(n); k];
+        Samples {
+            recovery: Vec::with_capacity(n),
+            downtime: per(sc.services.len()),
+            longest_outage: per(sc.services.len()),
+            restored: per(sc.services.len()),
+            data_lost: per(sc.stores.len()),
+        }
+    }
+
+    /// Every per-service and per-store series, in a fixed order (for appending).
+    fn series(&mut self) -> impl Iterator<Item = &mut Vec<f64>> {
+        std::iter::once(&mut self.recovery)
+            .chain(self.downtime.iter_mut())
+            .chain(self.longest_outage.iter_mut())
+            .chain(self.restored.iter_mut())
+            .chain(self.data_lost.iter_mut())
+    }
+
     /// A service back only after the horizon did not recover, the same as one that never came
     /// back: both count as the horizon, so losing a repair is never "better".
     fn clamp_to(&mut self, horizon: f64) {
-        for v in std::iter::once(&mut self.recovery).chain(self.downtime.iter_mut()) {
+        for v in std::iter::once(&mut self.recovery).chain(self.restored.iter_mut()) {
             for x in v.iter_mut() {
                 *x = x.min(horizon);
             }
@@ -198,36 +222,26 @@ pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
         .map(|c| {
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(trials));
             let mut ws = Workspace::new(sc);
-            let mut s = Samples {
-                recovery: Vec::with_capacity((hi - lo) as usize),
-                downtime: vec![Vec::with_capacity((hi - lo) as usize); sc.services.len()],
-                data_lost: vec![Vec::with_capacity((hi - lo) as usize); sc.stores.len()],
-            };
+            let mut s = Samples::with_capacity(sc, (hi - lo) as usize);
             for k in lo..hi {
                 run_trial(sc, TrialStreams::new(seed, k), &mut ws, &mut ());
-                s.recovery.push(ws.out.recovery);
-                for (v, &d) in s.downtime.iter_mut().zip(&ws.out.downtime) {
-                    v.push(d);
-                }
-                for (v, &d) in s.data_lost.iter_mut().zip(&ws.out.data_lost) {
-                    v.push(d);
+                let o = &ws.out;
+                s.recovery.push(o.recovery);
+                let per_trial = [&o.downtime, &o.longest_outage, &o.restored, &o.data_lost];
+                let lists = [&mut s.downtime, &mut s.longest_outage, &mut s.restored, &mut s.data_lost];
+                for (list, values) in lists.into_iter().zip(per_trial) {
+                    for (v, &d) in list.iter_mut().zip(values) {
+                        v.push(d);
+                    }
                 }
             }
             s
         })
         .collect();
-    let mut out = Samples {
-        recovery: Vec::with_capacity(trials as usize),
-        downtime: vec![Vec::with_capacity(trials as usize); sc.services.len()],
-        data_lost: vec![Vec::with_capacity(trials as usize); sc.stores.len()],
-    };
-    for c in chunks {
-        out.recovery.extend(c.recovery);
-        for (a, b) in out.downtime.iter_mut().zip(c.downtime) {
-            a.extend(b);
-        }
-        for (a, b) in out.data_lost.iter_mut().zip(c.data_lost) {
-            a.extend(b);
+    let mut out = Samples::with_capacity(sc, trials as usize);
+    for mut c in chunks {
+        for (a, b) in out.series().zip(c.series()) {
+            a.append(b);
         }
     }
     out
@@ -362,7 +376,14 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     sb.clamp_to(horizon);
     sc.clamp_to(horizon);
     let trials = sb.recovery.len().min(sc.recovery.len());
-    let mut measures = vec![Paired::new(sb.recovery, sc.recovery, true)];
+    // Not recovered within the horizon: compared only when some trial of either side was.
+    let gone = |v: &[f64]| v.iter().map(|&r| (r >= horizon) as u8 as f64).collect::<Vec<f64>>();
+    let (gone_b, gone_c) = (gone(&sb.recovery), gone(&sc.recovery));
+    let mut measures = vec![Paired::new(
+        std::mem::take(&mut sb.recovery),
+        std::mem::take(&mut sc.recovery),
+        true,
+    )];
     let mut specs = Vec::new();
     let mut notes = Vec::new();
     for (label, stat) in [
@@ -376,6 +397,16 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
             higher_is_worse: true,
             stat,
             m: 0,
+        });
+    }
+    if gone_b.iter().chain(&gone_c).any(|&x| x > 0.0) {
+        measures.push(Paired::new(gone_b, gone_c, false));
+        specs.push(Spec {
+            label: "recovery not_recovered".into(),
+            share: true,
+            higher_is_worse: true,
+            stat: Stat::Mean,
+            m: measures.len() - 1,
         });
     }
     for (i, s) in base.services.iter().enumerate() {
@@ -392,8 +423,15 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
             }
             continue;
         };
-        let met = |v: &[f64], rto: f64| v.iter().map(|&d| (d <= rto) as u8 as f64).collect::<Vec<f64>>();
-        measures.push(Paired::new(met(&sb.downtime[i], rb), met(&sc.downtime[j], rc), false));
+        // Met: back within the horizon, and no outage longer than the RTO (as in a run).
+        let met = |s: &Samples, k: usize, rto: f64| {
+            s.restored[k]
+                .iter()
+                .zip(&s.longest_outage[k])
+                .map(|(&r, &l)| (r < horizon && l <= rto) as u8 as f64)
+                .collect::<Vec<f64>>()
+        };
+        measures.push(Paired::new(met(&sb, i, rb), met(&sc, j, rc), false));
         specs.push(Spec {
             label: format!("services.{} rto_met", s.name),
             share: true,
@@ -414,6 +452,22 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
             notes.push(format!("store \"{}\" is only in the base; not compared", s.name));
             continue;
         };
+        if let (Some(rb), Some(rc)) = (s.rpo, cand.stores[j].rpo) {
+            let met = |v: &[f64], rpo: f64| v.iter().map(|&d| (d <= rpo) as u8 as f64).collect::<Vec<f64>>();
+            measures.push(Paired::new(met(&lost_b[i], rb), met(&lost_c[j], rc), false));
+            specs.push(Spec {
+                label: format!("stores.{} rpo_met", s.name),
+                share: true,
+                higher_is_worse: false,
+                stat: Stat::Mean,
+                m: measures.len() - 1,
+            });
+        } else if s.rpo.is_some() || cand.stores[j].rpo.is_some() {
+            notes.push(format!(
+                "store \"{}\" has an RPO in only one revision; RPO met not compared",
+                s.name
+            ));
+        }
         measures.push(Paired::new(std::mem::take(&mut lost_b[i]), std::mem::take(&mut lost_c[j]), true));
         for (what, stat) in [("mean", Stat::Mean), ("p95", Stat::Quantile(0.95))] {
             specs.push(Spec {
@@ -553,8 +607,7 @@ mod tests {
         let n = 500;
         let side = |v: f64| Samples {
             recovery: vec![v; n],
-            downtime: Vec::new(),
-            data_lost: Vec::new(),
+            ..Samples::default()
         };
         let c = compare_samples(&sc, &sc, side(150.0), side(100.0), &CompareOptions::new(1));
         assert_eq!(c.verdict, Change::NoSignificantChange, "{:?}", c.rows);

@@ -13,8 +13,13 @@ pub enum Measure {
     Ack,
     /// Time to close (fault to the plan's last step).
     Close,
-    /// Downtime of business service `i` of [`super::Scenario::services`].
+    /// Minutes business service `i` of [`super::Scenario::services`] was actually down (the
+    /// sum of its outages).
     Downtime(usize),
+    /// The longest outage of business service `i` (from going down until back up).
+    LongestOutage(usize),
+    /// Fault until business service `i` was up for good.
+    Restored(usize),
     /// Data lost by store `i` of [`super::Scenario::stores`].
     DataLost(usize),
 }
@@ -26,9 +31,32 @@ pub enum Statistic {
     Mean,
     /// The quantile of this probability (0 < p < 1).
     Quantile(f64),
-    /// Share of trials in which the service was back within its RTO (only for
-    /// [`Measure::Downtime`]).
+    /// Share of trials in which the service met its RTO: back within the horizon and no
+    /// outage longer than the RTO (only for a service's measures).
     RtoMet,
+    /// Share of trials in which the store lost at most its RPO (only for
+    /// [`Measure::DataLost`]).
+    RpoMet,
+    /// Share of trials that did not recover within the horizon (only for
+    /// [`Measure::Recovery`] and a service's measures).
+    NotRecovered,
+}
+
+impl Statistic {
+    /// Whether the statistic is a share of trials (0..1) rather than minutes.
+    pub fn is_share(self) -> bool {
+        matches!(self, Statistic::RtoMet | Statistic::RpoMet | Statistic::NotRecovered)
+    }
+}
+
+impl Measure {
+    /// The business service this measure is of, if any.
+    pub fn service(self) -> Option<usize> {
+        match self {
+            Measure::Downtime(i) | Measure::LongestOutage(i) | Measure::Restored(i) => Some(i),
+            _ => None,
+        }
+    }
 }
 
 /// Which side of the threshold the promise is on.
@@ -51,7 +79,7 @@ pub struct Objective {
     pub stat: Statistic,
     /// At most or at least.
     pub bound: Bound,
-    /// In minutes, or a share between 0 and 1 for [`Statistic::RtoMet`].
+    /// In minutes, or a share between 0 and 1 for the share statistics.
     pub threshold: f64,
     /// Where it is written, `file:line:col`, for reports.
     pub at: String,
@@ -60,7 +88,7 @@ pub struct Objective {
 impl Objective {
     /// Whether the threshold and estimates are shares (0..1) rather than minutes.
     pub fn is_share(&self) -> bool {
-        self.stat == Statistic::RtoMet
+        self.stat.is_share()
     }
 
     /// Whether `value` keeps the promise.

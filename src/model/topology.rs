@@ -163,6 +163,8 @@ pub struct DataStore {
     pub keep: Option<u32>,
     /// Replication lag: writes lost when the holding component fails over to its standby.
     pub replication_lag: Option<Dist>,
+    /// Recovery point objective: the most minutes of writes the plan promises to lose.
+    pub rpo: Option<f64>,
     /// Stream key.
     pub key: StreamKey,
 }

@@ -57,13 +57,21 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
             json!({
                 "rto_minutes": svc.rto,
                 "downtime_minutes": stat(&sum.downtime[i]),
+                "longest_outage_minutes": stat(&sum.longest_outage[i]),
+                "restored_minutes": stat(&sum.restored[i]),
+                "not_recovered": sum.not_restored_share(i),
                 "rto_met": sum.rto_met_share(i),
             }),
         );
     }
     let mut stores = Map::new();
     for (i, st) in sc.stores.iter().enumerate() {
-        stores.insert(st.name.clone(), json!({ "data_lost_minutes": stat(&sum.data_lost[i]) }));
+        let mut store = json!({ "data_lost_minutes": stat(&sum.data_lost[i]) });
+        if let Some(rpo) = st.rpo {
+            store["rpo_minutes"] = json!(rpo);
+            store["rpo_met"] = json!(sum.rpo_met_share(i));
+        }
+        stores.insert(st.name.clone(), store);
     }
     let mut levels = Map::new();
     for (i, l) in sc.levels.iter().enumerate() {
@@ -75,6 +83,8 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
         "seed": seed,
         "trials": sum.trials,
         "recovery_minutes": stat(&sum.recovery),
+        "not_recovered": sum.not_recovered_share(),
+        "horizon_minutes": sc.horizon,
         "detect_minutes": stat(&sum.detect),
         "ack_minutes": stat(&sum.ack),
         "close_minutes": stat(&sum.close),

@@ -7,18 +7,29 @@ use crate::model::Scenario;
 use crate::stats::{Sketch, Summary};
 use crate::text::printable;
 
-fn row(out: &mut String, label: &str, s: &Sketch) {
-    let _ = writeln!(
-        out,
-        "  {label:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+/// A statistic in minutes, or "not recovered" where it falls at the horizon (a trial that
+/// did not recover counts as the horizon).
+fn minutes(x: f64, horizon: Option<f64>) -> String {
+    match horizon {
+        Some(h) if x >= h => "not recovered".into(),
+        _ => format!("{x:.1}"),
+    }
+}
+
+fn row(out: &mut String, label: &str, s: &Sketch, horizon: Option<f64>) {
+    let cells: Vec<String> = [
         s.mean(),
         s.quantile(0.5),
         s.quantile(0.9),
         s.quantile(0.95),
         s.quantile(0.99),
         s.min(),
-        s.max()
-    );
+        s.max(),
+    ]
+    .iter()
+    .map(|&x| format!(" {:>8}", minutes(x, horizon)))
+    .collect();
+    let _ = writeln!(out, "  {label:<20}{}", cells.concat());
 }
 
 /// A few dozen lines a person reads at the end of a run. Names from the scenario are shown
@@ -36,10 +47,19 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
         "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "minutes", "mean", "p50", "p90", "p95", "p99", "min", "max"
     );
-    row(&mut out, "recovery time", &sum.recovery);
-    row(&mut out, "time to detect", &sum.detect);
-    row(&mut out, "time to acknowledge", &sum.ack);
-    row(&mut out, "time to close", &sum.close);
+    let h = Some(sc.horizon);
+    row(&mut out, "recovery time", &sum.recovery, h);
+    row(&mut out, "time to detect", &sum.detect, None);
+    row(&mut out, "time to acknowledge", &sum.ack, None);
+    row(&mut out, "time to close", &sum.close, None);
+    if sum.not_recovered > 0 {
+        let _ = writeln!(
+            out,
+            "  not recovered within the horizon ({}): {:.1}% of trials (counted as the horizon)",
+            crate::text::human(sc.horizon),
+            100.0 * sum.not_recovered_share()
+        );
+    }
     if sum.clamped_draws > 0 {
         let _ = writeln!(
             out,
@@ -68,7 +88,8 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     out
 }
 
-/// Downtime per business service and the share within its RTO.
+/// Per business service: minutes actually down, the longest outage, the time until up for
+/// good, and the share that met its RTO.
 fn services(out: &mut String, sc: &Scenario, sum: &Summary) {
     if sc.services.is_empty() {
         return;
@@ -76,11 +97,16 @@ fn services(out: &mut String, sc: &Scenario, sum: &Summary) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  RTO met",
-        "downtime (minutes)", "mean", "p50", "p95", "p99", "RTO"
+        "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  RTO met",
+        "services (minutes)", "down", "down", "longest", "restored", "restored", "RTO"
     );
+    let _ = writeln!(
+        out,
+        "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "", "mean", "p95", "p95", "p50", "p95", ""
+    );
+    let h = Some(sc.horizon);
     for (i, svc) in sc.services.iter().enumerate() {
-        let d = &sum.downtime[i];
         let rto = svc.rto.map_or("-".to_string(), |r| format!("{r:.0}"));
         let met = if svc.rto.is_some() {
             format!("{:.1}% of trials", 100.0 * sum.rto_met_share(i))
@@ -89,19 +115,31 @@ fn services(out: &mut String, sc: &Scenario, sum: &Summary) {
         };
         let _ = writeln!(
             out,
-            "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
+            "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>8} {:>8}  {met}",
             printable(&svc.name),
-            d.mean(),
-            d.quantile(0.5),
-            d.quantile(0.95),
-            d.quantile(0.99),
+            sum.downtime[i].mean(),
+            sum.downtime[i].quantile(0.95),
+            sum.longest_outage[i].quantile(0.95),
+            minutes(sum.restored[i].quantile(0.5), h),
+            minutes(sum.restored[i].quantile(0.95), h),
             rto
         );
+        if sum.not_restored[i] > 0 {
+            let _ = writeln!(
+                out,
+                "    not back within the horizon in {:.1}% of trials",
+                100.0 * sum.not_restored_share(i)
+            );
+        }
     }
     let _ = writeln!(
         out,
         "  no business service went down in {:.1}% of trials",
         100.0 * sum.recovery.zero_share()
+    );
+    let _ = writeln!(
+        out,
+        "  down: minutes actually unavailable; longest: longest outage; restored: fault until up for good"
     );
 }
 
@@ -111,19 +149,24 @@ fn stores(out: &mut String, sc: &Scenario, sum: &Summary) {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "  {:<20} {:>8} {:>8} {:>8} {:>8}",
-            "data lost (minutes)", "mean", "p50", "p95", "p99"
+            "  {:<20} {:>8} {:>8} {:>8} {:>8} {:>8}  RPO met",
+            "data lost (minutes)", "mean", "p50", "p95", "p99", "RPO"
         );
         for (i, st) in sc.stores.iter().enumerate() {
             let d = &sum.data_lost[i];
+            let (rpo, met) = match st.rpo {
+                Some(r) => (format!("{r:.0}"), format!("{:.1}% of trials", 100.0 * sum.rpo_met_share(i))),
+                None => ("-".into(), "-".into()),
+            };
             let _ = writeln!(
                 out,
-                "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+                "  {:<20} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8}  {met}",
                 printable(&st.name),
                 d.mean(),
                 d.quantile(0.5),
                 d.quantile(0.95),
-                d.quantile(0.99)
+                d.quantile(0.99),
+                rpo
             );
         }
     }

@@ -14,11 +14,14 @@
 //! ```
 //!
 //! Each objective is one sentence: a *measure* (`recovery`, `detect`, `ack`, `close`,
-//! `services.<name>` for a business service's downtime, `stores.<name>` for a data store's
-//! data lost), a *statistic* (`mean`, `median`, `p<percent>` such as `p95` or `p99.9`, and for
-//! a service `rto_met`, the share of trials back within its RTO), a comparison (`<=`, `>=`,
-//! `at most`, `at least`) and a threshold (a duration such as `4h` or `15m`; a share such as
-//! `95%` or `0.95` for `rto_met`). The sentence is also the objective's name in every report.
+//! `services.<name>` for a business service's minutes down, optionally followed by
+//! `downtime` (the default), `longest_outage` or `restored` (fault until up for good),
+//! `stores.<name>` for a data store's data lost), a *statistic* (`mean`, `median`,
+//! `p<percent>` such as `p95` or `p99.9`; for a service `rto_met`, the share of trials that
+//! met its RTO; for a store `rpo_met`; for `recovery` or a service `not_recovered`, the share
+//! of trials not back within the horizon), a comparison (`<=`, `>=`, `at most`, `at least`)
+//! and a threshold (a duration such as `4h` or `15m`; a share such as `95%` or `0.95` for the
+//! share statistics). The sentence is also the objective's name in every report.
 //!
 //! Service and store names are resolved against the scenario's topology
 //! ([`Scenario::services`], [`Scenario::stores`]), so a misspelt name is an error at its line
@@ -151,14 +154,19 @@ pub fn parse(text: &str, sc: &Scenario) -> Result<Objective, ObjectiveError> {
     // spaces (the longest known name that fits wins).
     let (measure, mut rest_at) = measure(text, lead, sc)?;
     let mut ws: Vec<(usize, &str)> = words(&text[rest_at..]).into_iter().map(|(i, w)| (i + rest_at, w)).collect();
-    // Optional measure word after a service or store: "downtime" / "data_lost".
+    // Optional measure word after a service ("downtime", the default; "longest_outage";
+    // "restored") or a store ("data_lost").
+    let mut measure = measure;
     if let Some(&(i, w)) = ws.first() {
-        let word_ok = match measure {
-            Measure::Downtime(_) => w == "downtime",
-            Measure::DataLost(_) => w == "data_lost" || w == "data-lost",
-            _ => false,
+        let word = match (measure, w.replace('-', "_").as_str()) {
+            (Measure::Downtime(s), "downtime") => Some(Measure::Downtime(s)),
+            (Measure::Downtime(s), "longest_outage") => Some(Measure::LongestOutage(s)),
+            (Measure::Downtime(s), "restored") => Some(Measure::Restored(s)),
+            (Measure::DataLost(s), "data_lost") => Some(Measure::DataLost(s)),
+            _ => None,
         };
-        if word_ok {
+        if let Some(m) = word {
+            measure = m;
             ws.remove(0);
             rest_at = i + w.len();
         }
@@ -296,7 +304,7 @@ fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Statistic
         "mean" => return Ok(Statistic::Mean),
         "median" => return Ok(Statistic::Quantile(0.5)),
         "rto_met" | "rto-met" => {
-            let Measure::Downtime(i) = measure else {
+            let Some(i) = measure.service() else {
                 return Err(err(
                     span,
                     "`rto_met` is a statistic of a business service".into(),
@@ -311,6 +319,33 @@ fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Statistic
                 ));
             }
             return Ok(Statistic::RtoMet);
+        }
+        "rpo_met" | "rpo-met" => {
+            let Measure::DataLost(i) = measure else {
+                return Err(err(
+                    span,
+                    "`rpo_met` is a statistic of a data store".into(),
+                    Some("write e.g. \"stores.orders rpo_met >= 95%\"".into()),
+                ));
+            };
+            if sc.stores[i].rpo.is_none() {
+                return Err(err(
+                    span,
+                    format!("store \"{}\" has no RPO, so `rpo_met` is undefined", sc.stores[i].name),
+                    Some("give the store an `rpo` in the topology (e.g. rpo = \"15m\"), or state a data_lost quantile instead".into()),
+                ));
+            }
+            return Ok(Statistic::RpoMet);
+        }
+        "not_recovered" | "not-recovered" => {
+            if measure != Measure::Recovery && measure.service().is_none() {
+                return Err(err(
+                    span,
+                    "`not_recovered` is a statistic of `recovery` or of a business service".into(),
+                    Some("write e.g. \"recovery not_recovered <= 1%\"".into()),
+                ));
+            }
+            return Ok(Statistic::NotRecovered);
         }
         _ => {}
     }
@@ -341,22 +376,24 @@ fn stat(w: &str, at: usize, measure: Measure, sc: &Scenario) -> Result<Statistic
 
 fn stat_help(m: Measure) -> String {
     match m {
-        Measure::Downtime(_) => {
-            "statistics: mean, median, p<percent> (e.g. p95, p99.9) of the downtime, or rto_met (share of trials within the RTO)".into()
+        Measure::Downtime(_) | Measure::LongestOutage(_) | Measure::Restored(_) => {
+            "statistics: mean, median, p<percent> (e.g. p95, p99.9) of the measure (downtime, longest_outage or restored), rto_met (share of trials that met the RTO) or not_recovered (share not back within the horizon)".into()
         }
+        Measure::DataLost(_) => "statistics: mean, median, p<percent> (e.g. p95, p99.9) of data_lost, or rpo_met (share of trials within the RPO)".into(),
+        Measure::Recovery => "statistics: mean, median, p<percent> (e.g. p95, p99.9), or not_recovered (share of trials not recovered within the horizon)".into(),
         _ => "statistics: mean, median, p<percent> (e.g. p95, p99.9)".into(),
     }
 }
 
 fn threshold_help(stat: Statistic) -> String {
     match stat {
-        Statistic::RtoMet => "a share such as 95% or 0.95".into(),
+        s if s.is_share() => "a share such as 95% or 0.95".into(),
         _ => "a duration such as 4h, 15m or 1h30m".into(),
     }
 }
 
 fn threshold(t: &str, stat: Statistic) -> Result<f64, (String, String)> {
-    if stat == Statistic::RtoMet {
+    if stat.is_share() {
         let (num, pct) = match t.strip_suffix('%') {
             Some(n) => (n.trim(), true),
             None => (t, false),

@@ -192,6 +192,7 @@ pub struct RawStore {
     pub bad_backup: Option<Spanned<f64>>,
     pub keep: Option<Spanned<i64>>,
     pub replication_lag: Option<Spanned<RawDist>>,
+    pub rpo: Option<Spanned<RawDist>>,
 }
 
 #[derive(Debug, Deserialize)]

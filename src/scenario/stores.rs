@@ -138,6 +138,10 @@ fn store(
             Some(d) => Some(dist::distribution(src, d)?),
             None => None,
         },
+        rpo: match &r.rpo {
+            Some(d) => Some(fixed(src, d, "an RPO")?),
+            None => None,
+        },
         key: StreamKey::named(&format!("store:{}", name.get_ref())),
     })
 }

@@ -60,6 +60,7 @@ pub fn run_trial<O: Observer>(sc: &Scenario, streams: TrialStreams, ws: &mut Wor
         }
         tr.out.t0 = t0;
     }
+    tr.world.horizon_end = tr.out.t0 + sc.horizon;
     let mut last_event = 0.0f64;
     while let Some((t, action)) = tr.queue.pop() {
         tr.out.events += 1;
@@ -109,7 +110,13 @@ impl<O: Observer> Trial<'_, O> {
         };
         let (last_step, last_finish) = (p.last_step, p.last_finish);
         // An intruder never contained leaks until the close of the plan.
-        self.world.downtimes(sc, t0, &mut self.out.downtime);
+        let o = &mut *self.out;
+        let mut measures = state::ServiceMeasures {
+            downtime: &mut o.downtime,
+            longest: &mut o.longest_outage,
+            restored: &mut o.restored,
+        };
+        self.world.service_measures(sc, t0, &mut measures);
         self.out.leaked = levels::leaked_at(sc, self.world, last_finish.max(t0));
         self.out.clamped += self.world.clamped;
         self.out.recomputed = self.world.recomputed;
@@ -117,7 +124,7 @@ impl<O: Observer> Trial<'_, O> {
             self.out.recovery = self.out.close;
             last_finish
         } else {
-            let r = self.out.downtime.iter().copied().fold(0.0, f64::max);
+            let r = self.out.restored.iter().copied().fold(0.0, f64::max);
             self.out.recovery = r;
             t0 + r
         };

@@ -9,8 +9,9 @@ pub struct TrialOutcome {
     pub detect: f64,
     /// Alert to first acknowledgement (or to the last resort).
     pub ack: f64,
-    /// Fault to every business service up again (0 if none went down); without business
-    /// services, fault to the finish of the plan's last step.
+    /// Fault to every business service up for good (0 if none went down; the horizon if one
+    /// never came back); without business services, fault to the finish of the plan's last
+    /// step.
     pub recovery: f64,
     /// Fault to the finish of the plan's last step.
     pub close: f64,
@@ -24,9 +25,14 @@ pub struct TrialOutcome {
     pub finish: Vec<f64>,
     /// Per team: minutes of work done (sum over its steps).
     pub busy: Vec<f64>,
-    /// Per business service: minutes from the fault until it was up again (0 if it never
-    /// went down; the scenario's horizon if it never came back).
+    /// Per business service: minutes it was actually down (the sum of its outages, within
+    /// the horizon).
     pub downtime: Vec<f64>,
+    /// Per business service: minutes of its longest outage (down until back up).
+    pub longest_outage: Vec<f64>,
+    /// Per business service: minutes from the fault until it was up for good (0 if it never
+    /// went down; the scenario's horizon if it was not back within it).
+    pub restored: Vec<f64>,
     /// Per data store: minutes of writes lost.
     pub data_lost: Vec<f64>,
     /// Volume of data leaked by attacks (in the attack's own unit, e.g. GB).
@@ -57,6 +63,34 @@ impl TrialOutcome {
 }
 
 impl TrialOutcome {
+    /// Whether business service `i` was up for good within the horizon (or never went down).
+    pub fn restored_in_horizon(&self, sc: &Scenario, i: usize) -> bool {
+        self.restored[i] < sc.horizon
+    }
+
+    /// Whether business service `i` met its RTO: it came back within the horizon and no
+    /// outage of it (from going down until back up) was longer than the RTO. A service
+    /// without an RTO counts as met.
+    pub fn rto_met(&self, sc: &Scenario, i: usize) -> bool {
+        sc.services[i]
+            .rto
+            .is_none_or(|rto| self.restored_in_horizon(sc, i) && self.longest_outage[i] <= rto)
+    }
+
+    /// Whether store `s` kept its RPO (lost at most that many minutes of writes). A store
+    /// without an RPO counts as kept.
+    pub fn rpo_met(&self, sc: &Scenario, s: usize) -> bool {
+        sc.stores[s].rpo.is_none_or(|rpo| self.data_lost[s] <= rpo)
+    }
+
+    /// Whether the trial recovered within the horizon (every business service up for good,
+    /// or without services, the plan closed).
+    pub fn recovered(&self, sc: &Scenario) -> bool {
+        self.recovery < sc.horizon
+    }
+}
+
+impl TrialOutcome {
     /// Back to nothing measured, keeping the buffers.
     pub(crate) fn reset(&mut self) {
         self.critical.fill(false);
@@ -65,6 +99,8 @@ impl TrialOutcome {
         self.finish.fill(f64::NAN);
         self.busy.fill(0.0);
         self.downtime.fill(0.0);
+        self.longest_outage.fill(0.0);
+        self.restored.fill(0.0);
         self.data_lost.fill(0.0);
         self.leaked = 0.0;
         self.level = None;

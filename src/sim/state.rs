@@ -155,6 +155,15 @@ pub(crate) struct TopologyState {
     pub(crate) svc_up: Vec<bool>,
     svc_was_down: Vec<bool>,
     svc_back_at: Vec<f64>,
+    /// Per business service: when its current outage began (valid while it is down).
+    svc_down_since: Vec<f64>,
+    /// Per business service: minutes down in outages that ended, and the longest of them,
+    /// both clipped to the horizon's end.
+    svc_down_total: Vec<f64>,
+    svc_longest: Vec<f64>,
+    /// The end of the horizon (first fault + `Scenario::horizon`): time down after it is not
+    /// counted, and a service not back by then did not recover.
+    pub(crate) horizon_end: f64,
     svc_cause: Vec<u32>,
     pub(crate) svc_needs_reopen: Vec<bool>,
     pub(crate) svc_reopened: Vec<bool>,
@@ -202,6 +211,10 @@ impl TopologyState {
             svc_up: vec![true; nv],
             svc_was_down: vec![false; nv],
             svc_back_at: vec![0.0; nv],
+            svc_down_since: vec![f64::NAN; nv],
+            svc_down_total: vec![0.0; nv],
+            svc_longest: vec![0.0; nv],
+            horizon_end: f64::INFINITY,
             svc_cause: vec![NONE; nv],
             svc_needs_reopen: vec![false; nv],
             svc_reopened: vec![false; nv],
@@ -249,6 +262,9 @@ impl TopologyState {
         self.svc_up.fill(true);
         self.svc_was_down.fill(false);
         self.svc_back_at.fill(0.0);
+        self.svc_down_since.fill(f64::NAN);
+        self.svc_down_total.fill(0.0);
+        self.svc_longest.fill(0.0);
         self.svc_cause.fill(NONE);
         self.svc_needs_reopen.fill(false);
         self.svc_reopened.fill(false);
@@ -436,6 +452,7 @@ impl TopologyState {
             if self.svc_up[s] && !needs_ok {
                 self.svc_up[s] = false;
                 self.svc_was_down[s] = true;
+                self.svc_down_since[s] = t;
                 self.svc_cause[s] = NONE;
                 // Reopened once, a service comes back by itself after a later outage: the team
                 // that checked it watches it (a plan cannot run its reopen step twice).
@@ -448,6 +465,7 @@ impl TopologyState {
             } else if !self.svc_up[s] && needs_ok && !self.svc_needs_reopen[s] {
                 self.svc_up[s] = true;
                 self.svc_back_at[s] = t;
+                self.end_outage(s, t);
                 self.svc_cause[s] = match cause {
                     Cause::Step(i) => i as u32,
                     _ => NONE,
@@ -464,22 +482,47 @@ impl TopologyState {
         self.svc_up.iter().enumerate().filter(|(_, up)| !**up).map(|(s, _)| s)
     }
 
-    /// Per business service, minutes from `t0` until it was up again (0: never down; the
-    /// horizon: never back); sets the step that set the longest as the recovery's cause.
-    pub(crate) fn downtimes(&mut self, sc: &Scenario, t0: f64, downtime: &mut [f64]) {
+    /// Service `s`'s outage that began at `svc_down_since[s]` ends at `t`: count its minutes
+    /// up to the horizon's end.
+    fn end_outage(&mut self, s: usize, t: f64) {
+        let end = self.horizon_end;
+        let d = (t.min(end) - self.svc_down_since[s].min(end)).max(0.0);
+        self.svc_down_total[s] += d;
+        self.svc_longest[s] = self.svc_longest[s].max(d);
+    }
+
+    /// Per business service, what the trial measured from `t0` (the first fault): the minutes
+    /// it was actually down, its longest outage, and the minutes until it was up for good (0:
+    /// never down; the horizon: not back within it). A service still down at the end is down
+    /// until the horizon's end. Sets the step that brought back the service restored last as
+    /// the recovery's cause.
+    pub(crate) fn service_measures(&mut self, sc: &Scenario, t0: f64, m: &mut ServiceMeasures<'_>) {
         let mut worst = (f64::NEG_INFINITY, NONE);
-        for (s, d) in downtime.iter_mut().enumerate() {
-            *d = if !self.svc_was_down[s] {
+        for s in 0..sc.services.len() {
+            if !self.svc_up[s] {
+                self.end_outage(s, self.horizon_end);
+            }
+            m.downtime[s] = self.svc_down_total[s];
+            m.longest[s] = self.svc_longest[s];
+            let r = if !self.svc_was_down[s] {
                 0.0
             } else if self.svc_up[s] {
-                self.svc_back_at[s] - t0
+                (self.svc_back_at[s] - t0).min(sc.horizon)
             } else {
                 sc.horizon
             };
-            if *d > worst.0 {
-                worst = (*d, self.svc_cause[s]);
+            m.restored[s] = r;
+            if r > worst.0 {
+                worst = (r, self.svc_cause[s]);
             }
         }
         self.recovery_cause = if worst.0 > 0.0 { worst.1 } else { NONE };
     }
+}
+
+/// Where [`TopologyState::service_measures`] writes, per business service.
+pub(crate) struct ServiceMeasures<'a> {
+    pub(crate) downtime: &'a mut [f64],
+    pub(crate) longest: &'a mut [f64],
+    pub(crate) restored: &'a mut [f64],
 }

@@ -97,7 +97,11 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "time to detect       {:>9.2} min", o.detect);
     let _ = writeln!(out, "time to acknowledge  {:>9.2} min", o.ack);
-    let _ = writeln!(out, "recovery time        {:>9.2} min", o.recovery);
+    if o.recovered(sc) {
+        let _ = writeln!(out, "recovery time        {:>9.2} min", o.recovery);
+    } else {
+        let _ = writeln!(out, "recovery time        not recovered within the horizon ({})", human(sc.horizon));
+    }
     let _ = writeln!(out, "time to close        {:>9.2} min", o.close);
     let crit: Vec<&str> = sc
         .steps
@@ -117,14 +121,30 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
     );
     for (i, svc) in sc.services.iter().enumerate() {
         let rto = match svc.rto {
-            Some(r) if o.downtime[i] <= r => format!(" (RTO {} met)", human(r)),
+            Some(r) if o.rto_met(sc, i) => format!(" (RTO {} met)", human(r)),
             Some(r) => format!(" (RTO {} missed)", human(r)),
             None => String::new(),
         };
-        let _ = writeln!(out, "downtime {:<12}{:>9.2} min{rto}", printable(&svc.name), o.downtime[i]);
+        let name = printable(&svc.name);
+        let _ = writeln!(out, "downtime {name:<12}{:>9.2} min{rto}", o.downtime[i]);
+        let _ = writeln!(out, "  longest outage      {:>9.2} min", o.longest_outage[i]);
+        if o.restored_in_horizon(sc, i) {
+            let _ = writeln!(out, "  restored after      {:>9.2} min", o.restored[i]);
+        } else {
+            let _ = writeln!(
+                out,
+                "  restored after      not recovered within the horizon ({})",
+                human(sc.horizon)
+            );
+        }
     }
     for (i, st) in sc.stores.iter().enumerate() {
-        let _ = writeln!(out, "data lost {:<11}{:>9.2} min", printable(&st.name), o.data_lost[i]);
+        let rpo = match st.rpo {
+            Some(r) if o.rpo_met(sc, i) => format!(" (RPO {} met)", human(r)),
+            Some(r) => format!(" (RPO {} missed)", human(r)),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "data lost {:<11}{:>9.2} min{rpo}", printable(&st.name), o.data_lost[i]);
     }
     if o.leaked > 0.0 {
         let _ = writeln!(out, "leaked               {:>9.2}", o.leaked);

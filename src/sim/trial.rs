@@ -216,6 +216,8 @@ impl Workspace {
                 finish: vec![f64::NAN; n],
                 busy: vec![0.0; nt],
                 downtime: vec![0.0; sc.services.len()],
+                longest_outage: vec![0.0; sc.services.len()],
+                restored: vec![0.0; sc.services.len()],
                 data_lost: vec![0.0; sc.stores.len()],
                 ..TrialOutcome::default()
             },

@@ -154,14 +154,20 @@ pub fn estimate(o: &crate::model::Objective, sum: &Summary, z: f64) -> (f64, Int
         Measure::Ack => &sum.ack,
         Measure::Close => &sum.close,
         Measure::Downtime(i) => &sum.downtime[i],
+        Measure::LongestOutage(i) => &sum.longest_outage[i],
+        Measure::Restored(i) => &sum.restored[i],
         Measure::DataLost(i) => &sum.data_lost[i],
     };
-    match (o.stat, o.measure) {
-        (Stat::Mean, _) => (sketch.mean(), mean(sketch, z)),
-        (Stat::Quantile(p), _) => (sketch.quantile(p), quantile(sketch, p, z)),
-        (Stat::RtoMet, Measure::Downtime(i)) => (sum.rto_met_share(i), share(sum.rto_met[i], sum.trials, z)),
-        // The parser only allows rto_met on a service.
-        (Stat::RtoMet, _) => (f64::NAN, Interval { lo: 0.0, hi: 1.0 }),
+    let count = |k: u64| (k as f64 / sum.trials.max(1) as f64, share(k, sum.trials, z));
+    match (o.stat, o.measure.service(), o.measure) {
+        (Stat::Mean, ..) => (sketch.mean(), mean(sketch, z)),
+        (Stat::Quantile(p), ..) => (sketch.quantile(p), quantile(sketch, p, z)),
+        (Stat::RtoMet, Some(i), _) => count(sum.rto_met[i]),
+        (Stat::NotRecovered, Some(i), _) => count(sum.not_restored[i]),
+        (Stat::NotRecovered, None, Measure::Recovery) => count(sum.not_recovered),
+        (Stat::RpoMet, _, Measure::DataLost(s)) => count(sum.rpo_met[s]),
+        // The parser allows the share statistics only on the measures above.
+        _ => (f64::NAN, Interval { lo: 0.0, hi: 1.0 }),
     }
 }
 

@@ -13,8 +13,10 @@ const SHARE_SCALE: f64 = 4_294_967_296.0;
 pub struct Summary {
     /// Trials summarised.
     pub trials: u64,
-    /// Fault to every business service up (or to the plan's final step).
+    /// Fault to every business service up for good (or to the plan's final step).
     pub recovery: Sketch,
+    /// Trials that did not recover within the horizon (their recovery counts as the horizon).
+    pub not_recovered: u64,
     /// Fault to first alert.
     pub detect: Sketch,
     /// Alert to first acknowledgement.
@@ -27,12 +29,20 @@ pub struct Summary {
     pub attempts: Vec<u64>,
     /// Per team: sum of per-trial utilization, fixed point.
     utilization: Vec<i128>,
-    /// Per business service: downtime in minutes.
+    /// Per business service: minutes actually down (the sum of its outages).
     pub downtime: Vec<Sketch>,
-    /// Per business service: trials in which its downtime was within its RTO.
+    /// Per business service: minutes of its longest outage.
+    pub longest_outage: Vec<Sketch>,
+    /// Per business service: minutes from the fault until up for good.
+    pub restored: Vec<Sketch>,
+    /// Per business service: trials in which it was not back within the horizon.
+    pub not_restored: Vec<u64>,
+    /// Per business service: trials in which it met its RTO (back, and no outage longer).
     pub rto_met: Vec<u64>,
     /// Per data store: minutes of writes lost.
     pub data_lost: Vec<Sketch>,
+    /// Per data store: trials in which it lost at most its RPO.
+    pub rpo_met: Vec<u64>,
     /// Volume leaked by attacks.
     pub leaked: Sketch,
     /// Per severity level: trials whose highest level was this one.
@@ -49,6 +59,7 @@ impl Summary {
         Summary {
             trials: 0,
             recovery: Sketch::new(),
+            not_recovered: 0,
             detect: Sketch::new(),
             ack: Sketch::new(),
             close: Sketch::new(),
@@ -56,8 +67,12 @@ impl Summary {
             attempts: vec![0; sc.steps.len()],
             utilization: vec![0; sc.teams.len()],
             downtime: vec![Sketch::new(); sc.services.len()],
+            longest_outage: vec![Sketch::new(); sc.services.len()],
+            restored: vec![Sketch::new(); sc.services.len()],
+            not_restored: vec![0; sc.services.len()],
             rto_met: vec![0; sc.services.len()],
             data_lost: vec![Sketch::new(); sc.stores.len()],
+            rpo_met: vec![0; sc.stores.len()],
             leaked: Sketch::new(),
             levels: vec![0; sc.levels.len()],
             clamped_trials: 0,
@@ -70,6 +85,7 @@ impl Summary {
     pub fn add(&mut self, sc: &Scenario, o: &TrialOutcome) {
         self.trials += 1;
         self.recovery.add(o.recovery);
+        self.not_recovered += !o.recovered(sc) as u64;
         self.detect.add(o.detect);
         self.ack.add(o.ack);
         self.close.add(o.close);
@@ -82,13 +98,16 @@ impl Summary {
         for (team, u) in self.utilization.iter_mut().enumerate() {
             *u += super::sketch::fixed(o.utilization(sc, team) * SHARE_SCALE);
         }
-        for (i, svc) in sc.services.iter().enumerate() {
-            let d = o.downtime[i];
-            self.downtime[i].add(d);
-            self.rto_met[i] += svc.rto.is_none_or(|rto| d <= rto) as u64;
+        for i in 0..sc.services.len() {
+            self.downtime[i].add(o.downtime[i]);
+            self.longest_outage[i].add(o.longest_outage[i]);
+            self.restored[i].add(o.restored[i]);
+            self.not_restored[i] += !o.restored_in_horizon(sc, i) as u64;
+            self.rto_met[i] += o.rto_met(sc, i) as u64;
         }
-        for (s, &x) in self.data_lost.iter_mut().zip(&o.data_lost) {
-            s.add(x);
+        for s in 0..sc.stores.len() {
+            self.data_lost[s].add(o.data_lost[s]);
+            self.rpo_met[s] += o.rpo_met(sc, s) as u64;
         }
         if !sc.stores.is_empty() || o.leaked > 0.0 {
             self.leaked.add(o.leaked);
@@ -104,6 +123,7 @@ impl Summary {
     pub fn merge(&mut self, other: &Summary) {
         self.trials += other.trials;
         self.recovery.merge(&other.recovery);
+        self.not_recovered += other.not_recovered;
         self.detect.merge(&other.detect);
         self.ack.merge(&other.ack);
         self.close.merge(&other.close);
@@ -116,14 +136,25 @@ impl Summary {
         for (a, b) in self.utilization.iter_mut().zip(&other.utilization) {
             *a += b;
         }
-        for (a, b) in self.downtime.iter_mut().zip(&other.downtime) {
-            a.merge(b);
+        let sketches = [
+            (&mut self.downtime, &other.downtime),
+            (&mut self.longest_outage, &other.longest_outage),
+            (&mut self.restored, &other.restored),
+            (&mut self.data_lost, &other.data_lost),
+        ];
+        for (mine, theirs) in sketches {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.merge(b);
+            }
         }
-        for (a, b) in self.rto_met.iter_mut().zip(&other.rto_met) {
-            *a += b;
-        }
-        for (a, b) in self.data_lost.iter_mut().zip(&other.data_lost) {
-            a.merge(b);
+        for (mine, theirs) in [
+            (&mut self.not_restored, &other.not_restored),
+            (&mut self.rto_met, &other.rto_met),
+            (&mut self.rpo_met, &other.rpo_met),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
         }
         self.leaked.merge(&other.leaked);
         for (a, b) in self.levels.iter_mut().zip(&other.levels) {
@@ -133,9 +164,25 @@ impl Summary {
         self.clamped_draws += other.clamped_draws;
     }
 
-    /// Share of trials in which business service `i` was back within its RTO.
+    /// Share of trials in which business service `i` met its RTO (back within the horizon,
+    /// and no outage longer than the RTO).
     pub fn rto_met_share(&self, i: usize) -> f64 {
         share(self.rto_met[i], self.trials)
+    }
+
+    /// Share of trials in which data store `s` lost at most its RPO.
+    pub fn rpo_met_share(&self, s: usize) -> f64 {
+        share(self.rpo_met[s], self.trials)
+    }
+
+    /// Share of trials that did not recover within the horizon.
+    pub fn not_recovered_share(&self) -> f64 {
+        share(self.not_recovered, self.trials)
+    }
+
+    /// Share of trials in which business service `i` was not back within the horizon.
+    pub fn not_restored_share(&self, i: usize) -> f64 {
+        share(self.not_restored[i], self.trials)
     }
 
     /// Share of trials whose highest severity level was level `l`.

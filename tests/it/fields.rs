@@ -297,6 +297,7 @@ fn table() -> Vec<(&'static str, &'static str, Use)> {
                 drop: &["standby = \"db2\"", "[components.db.failover]", "#P:failover", "delay = \"1m\""],
             },
         ),
+        ("store", "rpo", Always("judges the data lost: rpo_met")),
         ("fault", "id", Always("names the fault")),
         ("fault", "kind", Always("what it does")),
         ("fault", "target", Always("where")),

@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod common;
 mod compare;
+mod downtime;
 mod engine;
 mod fields;
 mod invalid;

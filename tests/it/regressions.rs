@@ -55,7 +55,10 @@ effect = { move_load = { from = "feed-a", to = "feed-b" } }
         .collect();
     // Down at 0, up at 12m on feed-b, down at 60m with feed-b, up when feed-b returns at 11h.
     assert_eq!(shop, [(0.0, false), (12.0, true), (60.0, false), (660.0, true)]);
-    assert_eq!(tr.outcome.downtime[0], 660.0);
+    assert_eq!(tr.outcome.restored[0], 660.0);
+    // Down 12m, then from 60m to 11h.
+    assert_eq!(tr.outcome.downtime[0], 12.0 + 600.0);
+    assert_eq!(tr.outcome.longest_outage[0], 600.0);
 }
 
 #[test]
@@ -98,8 +101,10 @@ duration = "3m"
 "#,
     );
     let s = summarize_range(&sc, 1, 0..10, None);
-    // Down from the outage at 5m until power returns at 3h 5m.
-    assert_eq!((s.downtime[0].min(), s.downtime[0].max()), (185.0, 185.0));
+    // Down from the outage at 5m until power returns at 3h 5m: restored 3h 5m after the first
+    // fault (the failures at 0), down 3h.
+    assert_eq!((s.restored[0].min(), s.restored[0].max()), (185.0, 185.0));
+    assert_eq!((s.downtime[0].min(), s.downtime[0].max()), (180.0, 180.0));
 }
 
 #[test]
@@ -135,7 +140,10 @@ effect = { repair = "db" }
 "#,
     );
     // Repaired at 5m (before the first failover fired); the second crash fails over at 70m.
-    assert_eq!(replay(&sc, 1, 0).outcome.downtime[0], 70.0);
+    let o = replay(&sc, 1, 0).outcome;
+    assert_eq!(o.restored[0], 70.0);
+    // Down 0..5m, then 60m..70m.
+    assert_eq!((o.downtime[0], o.longest_outage[0]), (15.0, 10.0));
 }
 
 #[test]

@@ -56,8 +56,11 @@ fn a_ups_with_a_generator_that_always_starts_keeps_every_service_up() {
 fn a_generator_that_never_starts_puts_the_feed_down_for_outage_minus_battery() {
     let sc = scenario(&power("15m", 0.0, "2h"));
     let s = summarize_range(&sc, 1, 0..500, None);
-    // Downtime is fault to service up again: power returns at exactly 2h.
-    assert_eq!((s.downtime[0].min(), s.downtime[0].max()), (120.0, 120.0));
+    // Restored: fault to service up for good, when power returns at exactly 2h; downtime: the
+    // minutes actually down, from the UPS running dry at 15m until then.
+    assert_eq!((s.restored[0].min(), s.restored[0].max()), (120.0, 120.0));
+    assert_eq!((s.downtime[0].min(), s.downtime[0].max()), (105.0, 105.0));
+    assert_eq!((s.longest_outage[0].min(), s.longest_outage[0].max()), (105.0, 105.0));
     assert_eq!(s.rto_met_share(0), 0.0);
     // And the service was down for exactly 2h - 15m: from the UPS running dry to the return.
     let tr = replay(&sc, 1, 0);
@@ -83,9 +86,10 @@ fn a_manual_restart_keeps_a_service_down_after_power_returns_until_a_step_restar
         + "[[step]]\nid = \"restart\"\nteam = \"ops\"\nafter = [\"note\"]\nduration = \"3h\"\neffect = { restart = \"web\" }\n";
     let sc = scenario(&text);
     let s = summarize_range(&sc, 1, 0..200, None);
-    // Alert at 1m, ack at 2m, note 5m, restart 3h: the service is back at 7m + 180m.
-    assert_eq!(s.downtime[0].max(), 187.0);
-    assert_eq!(s.downtime[0].min(), 187.0);
+    // Alert at 1m, ack at 2m, note 5m, restart 3h: the service is back at 7m + 180m, down
+    // since the UPS ran dry at 15m.
+    assert_eq!((s.restored[0].min(), s.restored[0].max()), (187.0, 187.0));
+    assert_eq!((s.downtime[0].min(), s.downtime[0].max()), (172.0, 172.0));
 }
 
 #[test]
