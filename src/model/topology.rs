@@ -266,19 +266,35 @@ impl FaultKind {
     }
 }
 
-/// A monitor that sees some kinds of fault after a delay, or misses them.
+/// A monitor that sees some kinds of fault after a delay, or misses them; or, with `watches`,
+/// a symptom monitor that alerts on a state of the world (an uptime check).
 #[derive(Clone, Debug)]
 pub struct Monitor {
     /// Stable name ("system load", "network traffic", "data anomaly").
     pub name: String,
-    /// Fault kinds it can see.
+    /// Fault kinds it can see (empty for a symptom monitor).
     pub sees: Vec<FaultKindTag>,
+    /// The symptom it watches (None: a fault-kind monitor, `sees`).
+    pub watches: Option<Watch>,
     /// Fault to alert.
     pub delay: Dist,
     /// Chance it misses a fault it could see.
     pub miss: f64,
     /// Stream key (paired with each fault's key).
     pub key: StreamKey,
+}
+
+/// A symptom a monitor watches: a state of the world, whatever fault caused it. A symptom
+/// monitor alerts when the state has held for its whole delay (a sustained failure), so a
+/// blip shorter than the delay raises nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// A business service is down (an uptime check).
+    ServiceDown(ServiceId),
+    /// A component is not serving.
+    Down(CompId),
+    /// A store's data is lost (a data-integrity or replication alarm).
+    Lost(StoreId),
 }
 
 /// A severity level and the impact that raises the incident to it.

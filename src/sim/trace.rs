@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{Clock, FaultKind, Scenario};
+use crate::model::{Clock, FaultKind, Scenario, Watch};
 use crate::text::{clock, human, printable, wall_clock};
 
 /// Collects a trial's events in the order they happen.
@@ -145,6 +145,16 @@ fn cause_text(sc: &Scenario, c: &Cause) -> String {
     }
 }
 
+/// What symptom monitor `m` watches, as a trace says it ("payment down").
+fn symptom(sc: &Scenario, m: usize) -> String {
+    match sc.detection.monitors[m].watches {
+        Some(Watch::ServiceDown(s)) => format!("{} down", sc.services[s].name),
+        Some(Watch::Down(c)) => format!("{} not serving", sc.topology.components[c].name),
+        Some(Watch::Lost(st)) => format!("store {} data lost", sc.stores[st].name),
+        None => "no symptom".into(),
+    }
+}
+
 fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
     let comp = |c: &usize| sc.topology.components[*c].name.as_str();
     match e {
@@ -159,6 +169,23 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
             };
             format!("fault {} injected: {what}", fault.id)
         }
+        Event::Alert {
+            fault: None,
+            monitor: Some(m),
+            first,
+        } if sc.detection.monitors[*m].watches.is_some() => {
+            let joins = if *first {
+                "; the incident opens"
+            } else {
+                "; it joins the open incident"
+            };
+            format!("alert from monitor {}: {}{joins}", sc.detection.monitors[*m].name, symptom(sc, *m))
+        }
+        Event::AlertCancelled { monitor } => format!(
+            "monitor {}: {} cleared before its delay ended; no alert",
+            sc.detection.monitors[*monitor].name,
+            symptom(sc, *monitor)
+        ),
         Event::Alert { fault, monitor, first } => {
             let by = match monitor {
                 Some(m) => format!("monitor \"{}\" alerts", sc.detection.monitors[*m].name),
