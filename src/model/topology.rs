@@ -297,6 +297,22 @@ pub enum Watch {
     Lost(StoreId),
 }
 
+impl Topology {
+    /// The unit of the leaked volume, as shown next to leak figures: the attacks' `leak_unit`
+    /// ("GB"), their distinct units joined by "+" if they differ; None without an attack.
+    pub fn leak_unit(&self) -> Option<String> {
+        let mut units: Vec<&str> = Vec::new();
+        for f in &self.faults {
+            if let FaultKind::Attack { leak_unit, .. } = &f.kind
+                && !units.contains(&leak_unit.as_str())
+            {
+                units.push(leak_unit);
+            }
+        }
+        (!units.is_empty()).then(|| units.join("+"))
+    }
+}
+
 /// A severity level and the impact that raises the incident to it.
 #[derive(Clone, Debug, Default)]
 pub struct Level {

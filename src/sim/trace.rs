@@ -60,6 +60,10 @@ pub fn wall_clock_at(sc: &Scenario, t: f64) -> Option<String> {
     }
 }
 
+/// The header line that says how ties are broken (the queue's rule: time, then the order of
+/// scheduling, which is file order for what is scheduled together).
+pub const TIES: &str = "events at the same instant happen in the order they were scheduled (file order for faults and steps): never at random";
+
 /// The timeline as text, one line per event, then the trial's measures. Every time is from
 /// the first fault's injection (the trial's measures start there too), with the wall clock
 /// beside it where the exercise sets one. Names from the scenario are shown with control
@@ -82,6 +86,7 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
             let _ = writeln!(out, "time since fault, what happens");
         }
     }
+    let _ = writeln!(out, "{TIES}");
     for (t, e) in &tr.events {
         let line = printable(&describe(sc, tr, e));
         match wall_clock_at(sc, *t) {
@@ -127,7 +132,8 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
         let _ = writeln!(out, "data lost {:<11}{:>9.2} min", printable(&st.name), o.data_lost[i]);
     }
     if o.leaked > 0.0 {
-        let _ = writeln!(out, "leaked               {:>9.2}", o.leaked);
+        let unit = sc.topology.leak_unit().unwrap_or_default();
+        let _ = writeln!(out, "leaked               {:>9.2} {}", o.leaked, printable(&unit));
     }
     if let Some(l) = o.level {
         let _ = writeln!(out, "level reached        {}", printable(&sc.levels[l]));
