@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn a_clock_time_is_answered_with_the_duration_it_looks_like() {
         let e = parse_minutes("02:00").unwrap_err();
-        assert!(e.starts_with("\"02:00\" is a clock time, but a duration is wanted here: write \"2h\""), "{e}");
+        assert!(
+            e.starts_with("\"02:00\" is a clock time, but a duration is wanted here: write \"2h\""),
+            "{e}"
+        );
         assert!(e.contains("`[exercise] start = \"02:00\"`"), "{e}");
         assert!(parse_minutes("1:30").unwrap_err().contains("write \"1h30m\""));
         assert!(parse_minutes("00:45").unwrap_err().contains("write \"45m\""));

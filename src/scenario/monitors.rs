@@ -52,7 +52,9 @@ pub(super) fn monitors(
                         K::Missing,
                         m.span(),
                         format!("monitor \"{}\" has neither `sees` nor `watches`", r.name.get_ref()),
-                        Some("add sees = [\"failure\"] (fault kinds it notices) or watches = { service_down = \"NAME\" } (a symptom)".into()),
+                        Some(
+                            "add sees = [\"failure\"] (fault kinds it notices) or watches = { service_down = \"NAME\" } (a symptom)".into(),
+                        ),
                     ));
                 }
                 (None, Some(w)) => Some(watch(src, w, comps, services, stores)?),

@@ -121,7 +121,13 @@ impl<O: Observer> Trial<'_, O> {
             }
             let due = self.now + delay;
             self.world.symptoms.due[m] = due;
-            self.queue.push(due, Action::Alert { fault: SYMPTOM, monitor: m as u32 });
+            self.queue.push(
+                due,
+                Action::Alert {
+                    fault: SYMPTOM,
+                    monitor: m as u32,
+                },
+            );
         }
     }
 

@@ -15,8 +15,8 @@ use std::collections::BinaryHeap;
 use super::draw::draw;
 use super::event::{Cause, Event, Observer};
 use super::queue::{Action, Queue};
-use super::symptoms::Symptoms;
 use super::rng::{StreamKey, StreamRng, TrialStreams};
+use super::symptoms::Symptoms;
 use crate::model::{ComponentKind, Scenario};
 
 /// Marks "no step" (the critical path reached the acknowledgement of the page).

@@ -34,9 +34,7 @@ impl Symptoms {
     /// Sized for `sc`'s monitors when some watch a symptom; else empty.
     pub(crate) fn new(sc: &Scenario) -> Symptoms {
         let mons = &sc.detection.monitors;
-        let ids: Vec<u32> = (0..mons.len() as u32)
-            .filter(|&m| mons[m as usize].watches.is_some())
-            .collect();
+        let ids: Vec<u32> = (0..mons.len() as u32).filter(|&m| mons[m as usize].watches.is_some()).collect();
         if ids.is_empty() {
             return Symptoms::default();
         }

@@ -62,7 +62,8 @@ pub fn wall_clock_at(sc: &Scenario, t: f64) -> Option<String> {
 
 /// The header line that says how ties are broken (the queue's rule: time, then the order of
 /// scheduling, which is file order for what is scheduled together).
-pub const TIES: &str = "events at the same instant happen in the order they were scheduled (file order for faults and steps): never at random";
+pub const TIES: &str =
+    "events at the same instant happen in the order they were scheduled (file order for faults and steps): never at random";
 
 /// The timeline as text, one line per event, then the trial's measures. Every time is from
 /// the first fault's injection (the trial's measures start there too), with the wall clock

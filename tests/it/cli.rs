@@ -429,16 +429,28 @@ fn validate_takes_folders_and_passes_over_parts_that_a_listed_exercise_includes(
 fn run_out_refuses_a_file_and_says_it_takes_a_folder() {
     // An existing file (here the scenario itself) and a name with a report file's extension.
     for out in ["scenarios/ref20.toml", "summary.json", "x/report.HTML"] {
-        let o = drillsim().args(["run", "scenarios/ref20.toml", "-n", "10", "-q", "--out", out]).output().unwrap();
+        let o = drillsim()
+            .args(["run", "scenarios/ref20.toml", "-n", "10", "-q", "--out", out])
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{out}");
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(stderr.contains(&format!("error: --out takes a folder (the report's files are written into it), but {out} is")), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: --out takes a folder (the report's files are written into it), but {out} is"
+            )),
+            "{stderr}"
+        );
         assert!(stderr.contains("use --json summary.json"), "{stderr}");
         assert!(o.stdout.is_empty(), "nothing was run");
     }
     assert!(!repo("summary.json").exists() && !repo("x").exists());
     // The scenario is untouched.
-    assert!(std::fs::read_to_string(repo("scenarios/ref20.toml")).unwrap().contains("[exercise]"));
+    assert!(
+        std::fs::read_to_string(repo("scenarios/ref20.toml"))
+            .unwrap()
+            .contains("[exercise]")
+    );
 }
 
 /// A one-component attack leaking 6 `unit` per hour for 35 minutes (contained at t = 35).

@@ -174,8 +174,8 @@ fn a_store_watch_alerts_on_lost_data() {
 #[test]
 fn a_check_alerts_once_and_its_draws_leave_the_other_monitors_alone() {
     // Two outages: the check alerts on the first only.
-    let text = outage("30m", UPTIME, "")
-        + "[[fault]]\nid = \"again\"\nkind = \"power_loss\"\ntarget = \"feed\"\nat = \"2h\"\noutage = \"1h\"\n";
+    let text =
+        outage("30m", UPTIME, "") + "[[fault]]\nid = \"again\"\nkind = \"power_loss\"\ntarget = \"feed\"\nat = \"2h\"\noutage = \"1h\"\n";
     let tr = replay(&scenario(&text), 1, 0);
     let n = tr
         .events
@@ -208,7 +208,10 @@ fn error(text: &str) -> drillsim::error::ScenarioError {
 fn a_watch_of_an_unknown_service_says_which_it_may_mean() {
     let e = error(&outage("2h", "watches = { service_down = \"paymnt\" }\ndelay = \"5m\"", ""));
     assert_eq!(e.kind, K::UnknownName);
-    assert_eq!(e.to_string(), "test.toml:47:28: unknown service \"paymnt\"\n  help: did you mean \"payment\"?");
+    assert_eq!(
+        e.to_string(),
+        "test.toml:47:28: unknown service \"paymnt\"\n  help: did you mean \"payment\"?"
+    );
 }
 
 #[test]
@@ -233,7 +236,11 @@ fn a_monitor_with_neither_sees_nor_watches_is_an_error() {
 
 #[test]
 fn a_watch_of_two_symptoms_is_an_error() {
-    let e = error(&outage("2h", "watches = { service_down = \"payment\", down = \"web\" }\ndelay = \"5m\"", ""));
+    let e = error(&outage(
+        "2h",
+        "watches = { service_down = \"payment\", down = \"web\" }\ndelay = \"5m\"",
+        "",
+    ));
     assert_eq!(e.kind, K::Rule);
     assert!(e.to_string().contains("`watches` takes exactly one symptom"), "{e}");
 }
