@@ -250,3 +250,16 @@ fn a_watch_of_an_unknown_kind_of_symptom_is_an_error() {
     let e = error(&outage("2h", "watches = { slow = \"payment\" }\ndelay = \"5m\"", ""));
     assert_eq!(e.kind, K::UnknownField);
 }
+
+#[test]
+fn a_symptom_that_comes_back_after_a_cancelled_alert_is_a_new_onset() {
+    // Down 15m..17m (cancelled), then a second outage at 1h: down again from 1h15m (the UPS
+    // lasts 15m into each outage), so the check alerts at 1h20m.
+    let text =
+        outage("17m", UPTIME, "") + "[[fault]]\nid = \"again\"\nkind = \"power_loss\"\ntarget = \"feed\"\nat = \"1h\"\noutage = \"2h\"\n";
+    let sc = scenario(&text);
+    let tr = replay(&sc, 1, 0);
+    let text = render(&sc, 1, 0, &tr);
+    assert_eq!(tr.outcome.detect, 80.0, "{text}");
+    assert_eq!(text.matches("cleared before its delay ended").count(), 1, "{text}");
+}
