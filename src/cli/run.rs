@@ -4,11 +4,11 @@
 //! batch. `--out [DIR]` (or `--format`) also writes the report, by default to
 //! `reports/<scenario>/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::{DEFAULT_SEED, Threads, load};
 use drillsim::batch::{self, MAX_TRIALS, RunOptions};
@@ -51,7 +51,30 @@ pub struct Args {
     quiet: bool,
 }
 
+/// `--out` names the folder the report's files go into. A path that is an existing file, or
+/// that is named like one of the report's files, was meant as a file: say so before the run
+/// (it would otherwise fail late, or write a folder named `x.json`).
+fn out_is_a_folder(dir: &Path) -> Result<()> {
+    let ext = dir.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let why = if dir.is_file() {
+        "is an existing file"
+    } else if matches!(ext.as_deref(), Some("toml" | "json" | "md" | "html")) {
+        "is named like a file"
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "--out takes a folder (the report's files are written into it), but {} {why}\n  \
+         help: give a folder, e.g. --out reports/mine (created if missing); to write only the \
+         JSON summary to a file, use --json summary.json",
+        dir.display()
+    )
+}
+
 pub fn exec(a: Args) -> Result<ExitCode> {
+    if let Some(Some(dir)) = &a.out {
+        out_is_a_folder(dir)?;
+    }
     let sc = load(&a.file)?;
     let trials = a.trials.or(sc.trials).unwrap_or(DEFAULT_TRIALS);
     let report_dir = match (&a.out, &a.format) {

@@ -268,19 +268,51 @@ impl FaultKind {
     }
 }
 
-/// A monitor that sees some kinds of fault after a delay, or misses them.
+/// A monitor that sees some kinds of fault after a delay, or misses them; or, with `watches`,
+/// a symptom monitor that alerts on a state of the world (an uptime check).
 #[derive(Clone, Debug)]
 pub struct Monitor {
     /// Stable name ("system load", "network traffic", "data anomaly").
     pub name: String,
-    /// Fault kinds it can see.
+    /// Fault kinds it can see (empty for a symptom monitor).
     pub sees: Vec<FaultKindTag>,
+    /// The symptom it watches (None: a fault-kind monitor, `sees`).
+    pub watches: Option<Watch>,
     /// Fault to alert.
     pub delay: Dist,
     /// Chance it misses a fault it could see.
     pub miss: f64,
     /// Stream key (paired with each fault's key).
     pub key: StreamKey,
+}
+
+/// A symptom a monitor watches: a state of the world, whatever fault caused it. A symptom
+/// monitor alerts when the state has held for its whole delay (a sustained failure), so a
+/// blip shorter than the delay raises nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// A business service is down (an uptime check).
+    ServiceDown(ServiceId),
+    /// A component is not serving.
+    Down(CompId),
+    /// A store's data is lost (a data-integrity or replication alarm).
+    Lost(StoreId),
+}
+
+impl Topology {
+    /// The unit of the leaked volume, as shown next to leak figures: the attacks' `leak_unit`
+    /// ("GB"), their distinct units joined by "+" if they differ; None without an attack.
+    pub fn leak_unit(&self) -> Option<String> {
+        let mut units: Vec<&str> = Vec::new();
+        for f in &self.faults {
+            if let FaultKind::Attack { leak_unit, .. } = &f.kind
+                && !units.contains(&leak_unit.as_str())
+            {
+                units.push(leak_unit);
+            }
+        }
+        (!units.is_empty()).then(|| units.join("+"))
+    }
 }
 
 /// A severity level and the impact that raises the incident to it.

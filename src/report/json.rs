@@ -97,6 +97,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
     });
     if sum.leaked.count() > 0 {
         v["leaked"] = stat(&sum.leaked);
+        v["leak_unit"] = json!(sc.topology.leak_unit());
     }
     if let Some(t) = timing {
         v["timing"] = json!({

@@ -111,7 +111,7 @@ fn topology(parts: &[Part], teams: &HashMap<&str, usize>) -> Result<CheckedTopol
             components: &components,
         },
     )?;
-    let monitors = monitors(parts)?;
+    let monitors = monitors(parts, &comp_index, &service_index, &store_index)?;
     let levels = levels(parts, &service_index, teams)?;
     let level_index: HashMap<String, usize> = levels.iter().enumerate().map(|(i, l)| (l.name.clone(), i)).collect();
     let neighbours = neighbours(&components);

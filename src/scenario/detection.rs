@@ -54,6 +54,7 @@ pub(super) fn detection(
             monitors.push(Monitor {
                 name: "monitoring".into(),
                 sees: FaultKindTag::ALL.to_vec(),
+                watches: None,
                 delay: dist::distribution(src, delay)?,
                 miss,
                 key: StreamKey::named("monitor:monitoring"),

@@ -13,6 +13,13 @@ pub fn parse_minutes(text: &str) -> Result<f64, String> {
     if s.starts_with('-') {
         return Err(format!("duration \"{text}\" is negative: durations must be 0 or more"));
     }
+    if let Some(d) = clock_as_duration(s) {
+        return Err(format!(
+            "\"{text}\" is a clock time, but a duration is wanted here: write \"{d}\" (units: s, m, \
+             h, d). A fault's `at` is a duration from the exercise's start; the clock time of the \
+             start is `[exercise] start = \"{text}\"`"
+        ));
+    }
     let bytes = s.as_bytes();
     let mut i = 0;
     let mut total = 0.0;
@@ -63,9 +70,37 @@ pub fn parse_minutes(text: &str) -> Result<f64, String> {
     Ok(total)
 }
 
+/// `"02:00"` (H:MM or HH:MM) as the duration it would be, `"2h"`; None if not a clock time.
+fn clock_as_duration(s: &str) -> Option<String> {
+    let (h, m) = s.split_once(':')?;
+    let digits = |x: &str, n: std::ops::RangeInclusive<usize>| n.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h, 1..=2) || !digits(m, 2..=2) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    Some(match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_minutes;
+
+    #[test]
+    fn a_clock_time_is_answered_with_the_duration_it_looks_like() {
+        let e = parse_minutes("02:00").unwrap_err();
+        assert!(
+            e.starts_with("\"02:00\" is a clock time, but a duration is wanted here: write \"2h\""),
+            "{e}"
+        );
+        assert!(e.contains("`[exercise] start = \"02:00\"`"), "{e}");
+        assert!(parse_minutes("1:30").unwrap_err().contains("write \"1h30m\""));
+        assert!(parse_minutes("00:45").unwrap_err().contains("write \"45m\""));
+        assert!(parse_minutes("2:5").unwrap_err().contains("no unit"));
+    }
 
     #[test]
     fn units() {

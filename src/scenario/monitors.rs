@@ -1,4 +1,4 @@
-//! Monitors (what notices which kind of fault, after how long) and severity levels (the
+//! Monitors (what notices which kind of fault, or which symptom, after how long) and severity levels (the
 //! impact that raises the incident, and whom each level pages).
 
 use std::collections::HashMap;
@@ -6,14 +6,19 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::names::{FirstAt, defined_twice, distinct, fault_kind, lookup, name_ok, probability, too_many, unknown};
-use super::raw::RawSeverity;
+use super::raw::{RawSeverity, RawWatch};
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
 use crate::model::limits::{MAX_MONITORS, MAX_SEVERITY_LEVELS};
-use crate::model::{Level, Monitor, StreamKey};
+use crate::model::{Level, Monitor, StreamKey, Watch};
 
 /// Every `[[monitor]]`, in file order; a name defined twice is an error naming both places.
-pub(super) fn monitors(parts: &[Part]) -> Result<Vec<Monitor>, ScenarioError> {
+pub(super) fn monitors(
+    parts: &[Part],
+    comps: &HashMap<String, usize>,
+    services: &HashMap<String, usize>,
+    stores: &HashMap<String, usize>,
+) -> Result<Vec<Monitor>, ScenarioError> {
     let mut monitors = Vec::new();
     let mut seen: HashMap<&str, FirstAt<'_>> = HashMap::new();
     for p in parts {
@@ -33,8 +38,30 @@ pub(super) fn monitors(parts: &[Part]) -> Result<Vec<Monitor>, ScenarioError> {
                 return Err(defined_twice(src, r.name.span(), &label, "defined", first, "; keep one"));
             }
             seen.insert(r.name.get_ref(), (src, r.name.span()));
+            let watches = match (&r.sees, &r.watches) {
+                (Some(_), Some(w)) => {
+                    return Err(src.error(
+                        K::Rule,
+                        w.span(),
+                        format!("monitor \"{}\" has both `sees` and `watches`", r.name.get_ref()),
+                        Some("a monitor sees fault kinds (`sees`) or watches a symptom (`watches`): split it into two monitors".into()),
+                    ));
+                }
+                (None, None) => {
+                    return Err(src.error(
+                        K::Missing,
+                        m.span(),
+                        format!("monitor \"{}\" has neither `sees` nor `watches`", r.name.get_ref()),
+                        Some(
+                            "add sees = [\"failure\"] (fault kinds it notices) or watches = { service_down = \"NAME\" } (a symptom)".into(),
+                        ),
+                    ));
+                }
+                (None, Some(w)) => Some(watch(src, w, comps, services, stores)?),
+                (Some(_), None) => None,
+            };
             let mut sees = Vec::new();
-            for k in &r.sees {
+            for k in r.sees.iter().flatten() {
                 let kind = fault_kind(src, k)?;
                 if sees.contains(&kind) {
                     return Err(src.error(
@@ -49,6 +76,7 @@ pub(super) fn monitors(parts: &[Part]) -> Result<Vec<Monitor>, ScenarioError> {
             monitors.push(Monitor {
                 name: r.name.get_ref().clone(),
                 sees,
+                watches,
                 delay: dist::distribution(src, &r.delay)?,
                 miss: probability(src, r.miss.as_ref(), "miss")?,
                 key: StreamKey::named(&format!("monitor:{}", r.name.get_ref())),
@@ -56,6 +84,40 @@ pub(super) fn monitors(parts: &[Part]) -> Result<Vec<Monitor>, ScenarioError> {
         }
     }
     Ok(monitors)
+}
+
+/// The symptom of `watches = { ... }`: exactly one of `service_down`, `down`, `lost`, naming
+/// a business service, a component or a store.
+fn watch(
+    src: &Source,
+    w: &Spanned<RawWatch>,
+    comps: &HashMap<String, usize>,
+    services: &HashMap<String, usize>,
+    stores: &HashMap<String, usize>,
+) -> Result<Watch, ScenarioError> {
+    match &w.get_ref() {
+        RawWatch {
+            service_down: Some(s),
+            down: None,
+            lost: None,
+        } => Ok(Watch::ServiceDown(lookup(src, s, services, "service")?)),
+        RawWatch {
+            service_down: None,
+            down: Some(c),
+            lost: None,
+        } => Ok(Watch::Down(lookup(src, c, comps, "component")?)),
+        RawWatch {
+            service_down: None,
+            down: None,
+            lost: Some(st),
+        } => Ok(Watch::Lost(lookup(src, st, stores, "store")?)),
+        _ => Err(src.error(
+            K::Rule,
+            w.span(),
+            "`watches` takes exactly one symptom".into(),
+            Some("write one of watches = { service_down = \"SERVICE\" }, { down = \"COMPONENT\" } or { lost = \"STORE\" }; use one monitor per symptom".into()),
+        )),
+    }
 }
 
 /// The severity levels, lowest first: one list, in one file.

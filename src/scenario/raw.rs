@@ -215,9 +215,19 @@ pub struct RawFault {
 #[serde(deny_unknown_fields)]
 pub struct RawMonitor {
     pub name: Spanned<String>,
-    pub sees: Vec<Spanned<String>>,
+    pub sees: Option<Vec<Spanned<String>>>,
+    pub watches: Option<Spanned<RawWatch>>,
     pub delay: Spanned<RawDist>,
     pub miss: Option<Spanned<f64>>,
+}
+
+/// What a symptom monitor watches, as written: one of the three.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWatch {
+    pub service_down: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+    pub lost: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,14 +1,16 @@
-//! Detection and paging: monitors and customer reports race to raise the first alert, which
-//! pages the first responder's escalation policy; its acknowledgement starts the plan.
+//! Detection and paging: monitors (of fault kinds, or of symptoms) and customer reports race
+//! to raise the first alert, which pages the first responder's escalation policy; its
+//! acknowledgement starts the plan.
 
 use rand::Rng;
 
 use super::draw::draw;
-use super::event::{Event, Observer};
+use super::event::{Cause, Event, Observer};
 use super::queue::{Action, NO_ID};
 use super::state::NONE;
+use super::symptoms::SYMPTOM;
 use super::trial::Trial;
-use crate::model::{Scenario, StreamKey, TeamId};
+use crate::model::{Scenario, StreamKey, TeamId, Watch};
 
 /// Stream key of the implicit fault of a scenario that declares none: `named("incident")`,
 /// pinned by a test.
@@ -34,6 +36,10 @@ impl<O: Observer> Trial<'_, O> {
         let fk = fault_key(sc, f);
         let mut best: Option<(f64, u32)> = None;
         for (m, mon) in sc.detection.monitors.iter().enumerate() {
+            // Symptom monitors watch the world, not faults (`look_at_symptoms`).
+            if mon.watches.is_some() {
+                continue;
+            }
             if let Some(k) = kind
                 && !mon.sees.contains(&k)
             {
@@ -63,26 +69,110 @@ impl<O: Observer> Trial<'_, O> {
         }
     }
 
-    /// An alert for fault `f` from monitor `m` (NO_ID: the implicit fault, customer reports).
+    /// The world changed (for `cause`): symptom monitors look at what they watch. Free when
+    /// the scenario has none.
+    #[inline]
+    pub(crate) fn watch_symptoms(&mut self, cause: Cause) {
+        if !self.world.symptoms.ids.is_empty() {
+            self.look_at_symptoms(cause);
+        }
+    }
+
+    /// Each symptom monitor whose symptom began now draws (from its own stream, one per
+    /// onset, so fault-kind monitors' draws do not move) whether it misses this onset and its
+    /// delay; a symptom that clears cancels the pending alert.
+    fn look_at_symptoms(&mut self, cause: Cause) {
+        let sc = self.sc;
+        if let Cause::Fault(f) = cause {
+            self.world.symptoms.injected[sc.topology.faults[f].kind.tag().index()] = true;
+        }
+        for k in 0..self.world.symptoms.ids.len() {
+            let m = self.world.symptoms.ids[k] as usize;
+            let mon = &sc.detection.monitors[m];
+            let w = &*self.world;
+            let on = match mon.watches {
+                Some(Watch::ServiceDown(s)) => !w.svc_up[s],
+                Some(Watch::Down(c)) => !w.serving(c),
+                Some(Watch::Lost(st)) => w.store_lost(st),
+                None => false,
+            };
+            let sy = &mut self.world.symptoms;
+            if on == sy.on[m] {
+                continue;
+            }
+            sy.on[m] = on;
+            if !on {
+                if !sy.due[m].is_nan() {
+                    sy.due[m] = f64::NAN;
+                    self.emit(self.now, || Event::AlertCancelled { monitor: m });
+                }
+                continue;
+            }
+            if sy.alerted[m] {
+                continue;
+            }
+            let onset = sy.onsets[m];
+            sy.onsets[m] += 1;
+            let key = mon.key.pair(StreamKey::named("symptom")).pair(StreamKey(onset as u64));
+            let mut rng = self.streams.stream(key);
+            let delay = draw(&mon.delay, &mut rng, &mut self.out.clamped);
+            if mon.miss > 0.0 && rng.random::<f64>() < mon.miss {
+                continue;
+            }
+            let due = self.now + delay;
+            self.world.symptoms.due[m] = due;
+            self.queue.push(
+                due,
+                Action::Alert {
+                    fault: SYMPTOM,
+                    monitor: m as u32,
+                },
+            );
+        }
+    }
+
+    /// Steps waiting for a fault of kind `kind` (an index) to be known go on.
+    fn reveal(&mut self, kind: usize) {
+        if !self.progress.alerted[kind] {
+            self.progress.alerted[kind] = true;
+            // Steps that wait for this kind of fault to be known go on, in the order they
+            // became ready. The alert held them back last: their critical path ends here.
+            for (j, _) in std::mem::take(&mut self.progress.fault_wait[kind]) {
+                self.proceed(j as usize, NONE);
+            }
+        }
+    }
+
+    /// An alert for fault `f` from monitor `m` (NO_ID: the implicit fault, customer reports;
+    /// SYMPTOM: monitor `m` watches a symptom).
     pub(crate) fn alert(&mut self, f: u32, m: u32) {
         let sc = self.sc;
         let t = self.now;
+        if f == SYMPTOM {
+            // A cancelled alert (the symptom cleared, perhaps to come back later) is not due now.
+            let sy = &mut self.world.symptoms;
+            if sy.due[m as usize] != t {
+                return;
+            }
+            sy.due[m as usize] = f64::NAN;
+            sy.alerted[m as usize] = true;
+        }
         let first = !self.progress.opened;
         self.emit(t, || Event::Alert {
-            fault: (f != NO_ID).then_some(f as usize),
+            fault: (f != NO_ID && f != SYMPTOM).then_some(f as usize),
             monitor: (m != NO_ID).then_some(m as usize),
             first,
         });
-        if f != NO_ID {
-            let kind = sc.topology.faults[f as usize].kind.tag().index();
-            if !self.progress.alerted[kind] {
-                self.progress.alerted[kind] = true;
-                // Steps that wait for this kind of fault to be known go on, in the order they
-                // became ready. The alert held them back last: their critical path ends here.
-                for (j, _) in std::mem::take(&mut self.progress.fault_wait[kind]) {
-                    self.proceed(j as usize, NONE);
+        if f == SYMPTOM {
+            // Whoever answers a symptom finds its cause: every kind of fault injected so far
+            // becomes known (steps with `when = { fault = KIND }` go on).
+            for kind in 0..4 {
+                if self.world.symptoms.injected[kind] {
+                    self.reveal(kind);
                 }
             }
+        } else if f != NO_ID {
+            self.reveal(sc.topology.faults[f as usize].kind.tag().index());
         }
         if !first {
             return; // later alerts join the open incident

@@ -11,6 +11,7 @@ impl<O: Observer> Trial<'_, O> {
     /// The topology changed (for `cause`): refresh what the change reaches, then classify.
     pub(crate) fn changed(&mut self, cause: Cause) {
         self.world.refresh(self.sc, self.streams, self.queue, self.obs, self.now, cause);
+        self.watch_symptoms(cause);
         self.classify();
     }
 

@@ -8,12 +8,16 @@ use crate::model::{FaultKindTag, StepId, TeamId};
 pub enum Event {
     /// A fault is injected (`None`: the scenario's implicit fault, when it declares none).
     Fault { fault: Option<usize> },
-    /// A monitor (or, with `monitor: None`, customer reports) raises an alert for a fault.
+    /// A monitor (or, with `monitor: None`, customer reports) raises an alert for a fault
+    /// (`fault: None` with a monitor: the implicit fault, or a symptom monitor's symptom).
     Alert {
         fault: Option<usize>,
         monitor: Option<usize>,
         first: bool,
     },
+    /// A symptom monitor's pending alert is dropped: its symptom cleared before the delay
+    /// ended (an uptime check alerts on a sustained failure only).
+    AlertCancelled { monitor: usize },
     /// A level of a team's escalation policy is paged.
     Page { team: TeamId, level: usize, pass: u32 },
     /// The paged level did not acknowledge before its timeout.

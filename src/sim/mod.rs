@@ -26,6 +26,7 @@ mod power;
 mod queue;
 pub mod rng;
 mod state;
+mod symptoms;
 pub mod trace;
 mod trial;
 

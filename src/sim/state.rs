@@ -16,6 +16,7 @@ use super::draw::draw;
 use super::event::{Cause, Event, Observer};
 use super::queue::{Action, Queue};
 use super::rng::{StreamKey, StreamRng, TrialStreams};
+use super::symptoms::Symptoms;
 use crate::model::{ComponentKind, Scenario};
 
 /// Marks "no step" (the critical path reached the acknowledgement of the page).
@@ -180,6 +181,8 @@ pub(crate) struct TopologyState {
     pub(crate) clamped: u32,
     /// Components recomputed in this trial.
     pub(crate) recomputed: u64,
+    /// What the symptom monitors saw in this trial (empty when there are none).
+    pub(crate) symptoms: Symptoms,
 }
 
 impl TopologyState {
@@ -225,6 +228,7 @@ impl TopologyState {
             recovery_cause: NONE,
             clamped: 0,
             recomputed: 0,
+            symptoms: Symptoms::new(sc),
         }
     }
 
@@ -235,6 +239,7 @@ impl TopologyState {
         self.recovery_cause = NONE;
         self.clamped = 0;
         self.recomputed = 0;
+        self.symptoms.reset();
         if self.bits.is_empty() && self.store_lost.is_empty() && self.svc_up.is_empty() && self.landed_at.is_empty() {
             return; // no topology (ref20): nothing else to clear, and no call to pay for it
         }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{Clock, FaultKind, Scenario};
+use crate::model::{Clock, FaultKind, Scenario, Watch};
 use crate::text::{clock, human, printable, wall_clock};
 
 /// Collects a trial's events in the order they happen.
@@ -60,6 +60,11 @@ pub fn wall_clock_at(sc: &Scenario, t: f64) -> Option<String> {
     }
 }
 
+/// The header line that says how ties are broken (the queue's rule: time, then the order of
+/// scheduling, which is file order for what is scheduled together).
+pub const TIES: &str =
+    "events at the same instant happen in the order they were scheduled (file order for faults and steps): never at random";
+
 /// The timeline as text, one line per event, then the trial's measures. Every time is from
 /// the first fault's injection (the trial's measures start there too), with the wall clock
 /// beside it where the exercise sets one. Names from the scenario are shown with control
@@ -82,6 +87,7 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
             let _ = writeln!(out, "time since fault, what happens");
         }
     }
+    let _ = writeln!(out, "{TIES}");
     for (t, e) in &tr.events {
         let line = printable(&describe(sc, tr, e));
         match wall_clock_at(sc, *t) {
@@ -147,7 +153,8 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
         let _ = writeln!(out, "data lost {:<11}{:>9.2} min{rpo}", printable(&st.name), o.data_lost[i]);
     }
     if o.leaked > 0.0 {
-        let _ = writeln!(out, "leaked               {:>9.2}", o.leaked);
+        let unit = sc.topology.leak_unit().unwrap_or_default();
+        let _ = writeln!(out, "leaked               {:>9.2} {}", o.leaked, printable(&unit));
     }
     if let Some(l) = o.level {
         let _ = writeln!(out, "level reached        {}", printable(&sc.levels[l]));
@@ -165,6 +172,16 @@ fn cause_text(sc: &Scenario, c: &Cause) -> String {
     }
 }
 
+/// What symptom monitor `m` watches, as a trace says it ("payment down").
+fn symptom(sc: &Scenario, m: usize) -> String {
+    match sc.detection.monitors[m].watches {
+        Some(Watch::ServiceDown(s)) => format!("{} down", sc.services[s].name),
+        Some(Watch::Down(c)) => format!("{} not serving", sc.topology.components[c].name),
+        Some(Watch::Lost(st)) => format!("store {} data lost", sc.stores[st].name),
+        None => "no symptom".into(),
+    }
+}
+
 fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
     let comp = |c: &usize| sc.topology.components[*c].name.as_str();
     match e {
@@ -179,6 +196,23 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
             };
             format!("fault {} injected: {what}", fault.id)
         }
+        Event::Alert {
+            fault: None,
+            monitor: Some(m),
+            first,
+        } if sc.detection.monitors[*m].watches.is_some() => {
+            let joins = if *first {
+                "; the incident opens"
+            } else {
+                "; it joins the open incident"
+            };
+            format!("alert from monitor {}: {}{joins}", sc.detection.monitors[*m].name, symptom(sc, *m))
+        }
+        Event::AlertCancelled { monitor } => format!(
+            "monitor {}: {} cleared before its delay ended; no alert",
+            sc.detection.monitors[*monitor].name,
+            symptom(sc, *monitor)
+        ),
         Event::Alert { fault, monitor, first } => {
             let by = match monitor {
                 Some(m) => format!("monitor \"{}\" alerts", sc.detection.monitors[*m].name),

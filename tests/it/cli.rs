@@ -208,7 +208,7 @@ fn trace_prints_a_timeline_that_agrees_with_the_batch() {
         // The timeline is in time order.
         let times: Vec<u64> = out
             .lines()
-            .skip(2)
+            .skip(3) // the name, the column heading, the tie rule
             .take_while(|l| !l.is_empty())
             .map(|l| {
                 let clock = l.split_whitespace().next().unwrap();
@@ -423,4 +423,74 @@ fn validate_takes_folders_and_passes_over_parts_that_a_listed_exercise_includes(
     // A part named alone is still checked, and its mistake said.
     let out = drillsim().args(["validate", "scenarios/plan1/teams.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn run_out_refuses_a_file_and_says_it_takes_a_folder() {
+    // An existing file (here the scenario itself) and a name with a report file's extension.
+    for out in ["scenarios/ref20.toml", "summary.json", "x/report.HTML"] {
+        let o = drillsim()
+            .args(["run", "scenarios/ref20.toml", "-n", "10", "-q", "--out", out])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{out}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "error: --out takes a folder (the report's files are written into it), but {out} is"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("use --json summary.json"), "{stderr}");
+        assert!(o.stdout.is_empty(), "nothing was run");
+    }
+    assert!(!repo("summary.json").exists() && !repo("x").exists());
+    // The scenario is untouched.
+    assert!(
+        std::fs::read_to_string(repo("scenarios/ref20.toml"))
+            .unwrap()
+            .contains("[exercise]")
+    );
+}
+
+/// A one-component attack leaking 6 `unit` per hour for 35 minutes (contained at t = 35).
+fn leaking(unit: &str) -> String {
+    let mut text = crate::common::head("1m", "1m", 1);
+    text.push_str(&format!(
+        "[components.feed]\nkind = \"power_feed\"\n[components.a]\nkind = \"service\"\npower = \"feed\"\n\
+         [[fault]]\nid = \"intruder\"\nkind = \"attack\"\ntarget = \"a\"\nspread = \"10m\"\nleak_rate = 6.0\nleak_unit = \"{unit}\"\n\
+         [[step]]\nid = \"contain\"\nteam = \"ops\"\nduration = \"33m\"\neffect = {{ contain = true }}\n"
+    ));
+    text
+}
+
+#[test]
+fn leak_figures_carry_the_attack_s_unit_in_the_trace_and_the_json() {
+    let sc = crate::common::scenario(&leaking("records"));
+    assert_eq!(sc.topology.leak_unit().as_deref(), Some("records"));
+    let text = drillsim::sim::trace::render(&sc, 1, 0, &drillsim::sim::trace::replay(&sc, 1, 0));
+    let line = text.lines().find(|l| l.starts_with("leaked")).unwrap();
+    assert_eq!(line, "leaked                    3.50 records");
+    let sum = summarize_range(&sc, 1, 0..10, None);
+    let v = drillsim::report::json::summary(&sc, 1, &sum, None);
+    assert_eq!(v["leak_unit"], "records");
+    assert!(v["leaked"].is_object());
+    // Two attacks in different units: both named.
+    let two = leaking("records")
+        + "[components.b]\nkind = \"service\"\npower = \"feed\"\n[[fault]]\nid = \"second\"\nkind = \"attack\"\ntarget = \"b\"\nspread = \"10m\"\nleak_rate = 1.0\n";
+    assert_eq!(crate::common::scenario(&two).topology.leak_unit().as_deref(), Some("records+GB"));
+}
+
+#[test]
+fn trace_says_in_its_header_how_ties_are_broken() {
+    let out = drillsim().args(["trace", "scenarios/ref20.toml", "-k", "3"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let header: Vec<&str> = stdout.lines().take(3).collect();
+    assert_eq!(header[1], "time since fault, what happens");
+    assert_eq!(
+        header[2],
+        "events at the same instant happen in the order they were scheduled (file order for faults and steps): never at random"
+    );
+    assert_eq!(header[2], drillsim::sim::trace::TIES);
 }

@@ -367,6 +367,7 @@ fn table() -> Vec<(&'static str, &'static str, Use)> {
         ),
         ("monitor", "name", Always("names it")),
         ("monitor", "sees", Always("fault kinds")),
+        ("monitor", "watches", Always("the symptom it alerts on")),
         ("monitor", "delay", Always("delay")),
         ("monitor", "miss", Always("chance")),
         ("level", "name", Always("names it")),

@@ -551,3 +551,21 @@ fn dependency_edges_are_capped() {
     );
     assert_capped(&text, MAX_DEPENDENCY_EDGES);
 }
+
+#[test]
+fn a_clock_time_as_a_fault_time_says_a_duration_is_wanted_and_where_clock_times_go() {
+    let text = format!(
+        "{}[components.feed]\nkind = \"power_feed\"\n[[fault]]\nid = \"cut\"\nkind = \"power_loss\"\ntarget = \"feed\"\nat = \"02:00\"\noutage = \"1h\"\n",
+        plain()
+    );
+    let e = drillsim::scenario::load_str(Path::new("t.toml"), &text).unwrap_err();
+    assert_eq!(e.kind, K::BadDuration);
+    let s = e.to_string();
+    assert!(
+        s.contains("\"02:00\" is a clock time, but a duration is wanted here: write \"2h\""),
+        "{s}"
+    );
+    assert!(s.contains("A fault's `at` is a duration from the exercise's start"), "{s}");
+    assert!(s.contains("`[exercise] start = \"02:00\"`"), "{s}");
+    assert!(!s.contains("02m"), "{s}");
+}

@@ -9,6 +9,7 @@ mod engine;
 mod fields;
 mod invalid;
 mod layers;
+mod monitors;
 mod no_panic;
 mod output;
 mod readme;
