@@ -171,9 +171,10 @@ fn stores(out: &mut String, sc: &Scenario, sum: &Summary) {
         }
     }
     if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {
+        let unit = sc.topology.leak_unit().map(|u| format!(" {}", printable(&u))).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  data leaked: mean {:.1}, p95 {:.1}",
+            "  data leaked: mean {:.1}{unit}, p95 {:.1}{unit}",
             sum.leaked.mean(),
             sum.leaked.quantile(0.95)
         );
