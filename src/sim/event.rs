@@ -67,7 +67,11 @@ pub enum Event {
     /// Writes not yet replicated to the standby were lost in a failover.
     ReplicationLoss { store: usize, lost: f64 },
     /// A business service is still down when nothing more happens in the trial.
-    Unrecovered { service: usize },
+    Unrecovered {
+        service: usize,
+        /// The component that keeps it down and why, when one does.
+        cause: Option<(crate::model::CompId, super::diagnosis::DownReason)>,
+    },
     /// Recovery is complete (the recovery time is reached).
     Recovered,
 }

@@ -16,6 +16,7 @@
 mod alerting;
 mod attack;
 mod data;
+mod diagnosis;
 mod draw;
 mod effect;
 mod event;
@@ -32,6 +33,7 @@ mod trial;
 
 use rand::Rng;
 
+pub use diagnosis::DownReason;
 pub use draw::LONGEST_DRAW;
 pub use event::{Cause, Event, Observer};
 pub use outcome::TrialOutcome;
@@ -136,7 +138,8 @@ impl<O: Observer> Trial<'_, O> {
                 self.obs.on(recovered_at, Event::Recovered);
             } else {
                 for service in down {
-                    self.obs.on(end, Event::Unrecovered { service });
+                    let cause = diagnosis::why_down(sc, self.world, service);
+                    self.obs.on(end, Event::Unrecovered { service, cause });
                 }
             }
         }

@@ -332,10 +332,17 @@ fn world_event(sc: &Scenario, e: &Event) -> String {
                 human(*lost)
             )
         }
-        Event::Unrecovered { service } => format!(
-            "NOT RECOVERED: business service {} is still down and nothing more will happen",
-            sc.services[*service].name
-        ),
+        Event::Unrecovered { service, cause } => {
+            let why = match cause {
+                Some((c, r)) => format!(": {} keeps it down, {}", sc.topology.components[*c].name, r.text()),
+                None if sc.services[*service].reopen => ": it waits to be reopened and no step reopens it".to_string(),
+                None => String::new(),
+            };
+            format!(
+                "NOT RECOVERED: business service {} is still down and nothing more will happen{why}",
+                sc.services[*service].name
+            )
+        }
         Event::Recovered if sc.services.is_empty() => "recovered: the plan's final step is done".to_string(),
         Event::Recovered => "recovered: every business service is up".to_string(),
         // Plan and incident events are described by `describe`, which hands over only the

@@ -179,6 +179,42 @@ fn the_terminal_json_and_trace_say_not_recovered() {
     let out = drillsim().args(["trace", path.to_str().unwrap()]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("recovery time        not recovered within the horizon"), "{text}");
+    // The trace names what keeps the service down, and why.
+    assert!(
+        text.contains(
+            "business service shop is still down and nothing more will happen: app keeps it down, it failed and no step repairs it"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_trace_names_a_failed_feed_and_a_component_that_needs_a_manual_restart() {
+    let lines = |sc: &drillsim::model::Scenario| -> Vec<String> {
+        let text = drillsim::sim::trace::render(sc, 1, 0, &replay(sc, 1, 0));
+        text.lines().filter(|l| l.contains("NOT RECOVERED")).map(String::from).collect()
+    };
+    // The feed itself fails and nothing repairs it: the walk goes from the app to its feed.
+    let sc = scenario(&never_back().replace("target = \"app\"", "target = \"feed\""));
+    let down = lines(&sc);
+    assert_eq!(down.len(), 1, "{down:?}");
+    assert!(
+        down[0].ends_with("feed keeps it down, it failed and no step repairs it"),
+        "{}",
+        down[0]
+    );
+    // Utility out for 1h with no backup power: power returns, but the app restarts only by a
+    // step, and there is none.
+    let text = never_back().replace(
+        "id = \"crash\"\nkind = \"failure\"\ntarget = \"app\"",
+        "id = \"cut\"\nkind = \"power_loss\"\ntarget = \"feed\"\noutage = \"1h\"",
+    );
+    let down = lines(&scenario(&text));
+    assert!(
+        down[0].ends_with("app keeps it down, it lost power and restarts only by a step (restart = \"manual\"); no step restarts it"),
+        "{}",
+        down[0]
+    );
 }
 
 #[test]

@@ -1,0 +1,108 @@
+//! Why a business service is still down when nothing more will happen: the component that
+//! keeps it down, found by walking from the service through what is not serving to a
+//! component whose own state is the reason, so that `trace` can say what the plan lacks.
+
+use super::state::{COMPROMISED, DISRUPTED, FAILED, ISOLATED, POWER_LOST, SWITCHED, TopologyState, UP, UTILITY_DOWN};
+use crate::model::{CompId, ComponentKind, Scenario};
+
+/// What keeps a component down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownReason {
+    /// It failed and no step repaired it.
+    Failed,
+    /// The intruder is still on it (not contained, or not repaired).
+    Compromised,
+    /// The attack disrupted it and no step repaired it.
+    Disrupted,
+    /// A step isolated it and none brought it back.
+    Isolated,
+    /// Its power feed is down (utility out, no UPS or generator carrying it).
+    NoPower,
+    /// It lost power and restarts only by a step (`restart = "manual"`); no step restarted it.
+    NotRestarted,
+    /// Its data is lost and not restored.
+    DataLost,
+    /// It failed over to a standby that is down.
+    StandbyDown,
+    /// Too few of its replicas serve.
+    QuorumLost,
+}
+
+impl DownReason {
+    /// The reason in words, for the trace.
+    pub fn text(self) -> &'static str {
+        match self {
+            DownReason::Failed => "it failed and no step repairs it",
+            DownReason::Compromised => "it is still compromised by the intruder",
+            DownReason::Disrupted => "the attack disrupted it and no step repairs it",
+            DownReason::Isolated => "it is isolated and no step brings it back",
+            DownReason::NoPower => "it has no power",
+            DownReason::NotRestarted => "it lost power and restarts only by a step (restart = \"manual\"); no step restarts it",
+            DownReason::DataLost => "its data is lost and no step restores it",
+            DownReason::StandbyDown => "it failed over to a standby that is down",
+            DownReason::QuorumLost => "too few of its replicas serve",
+        }
+    }
+}
+
+/// The component that keeps business service `s` down, and why (None if every component it
+/// needs serves, e.g. a service waiting to be reopened).
+pub(crate) fn why_down(sc: &Scenario, w: &TopologyState, s: usize) -> Option<(CompId, DownReason)> {
+    let start = sc.services[s].needs.iter().copied().find(|&c| !w.serving(c))?;
+    let mut c = start;
+    // Each move goes to a component the current one depends on: the walk ends (the topology
+    // has no cycles), bounded by the component count for safety.
+    for _ in 0..=sc.topology.components.len() {
+        let comp = &sc.topology.components[c];
+        if w.has(c, UP) {
+            // Up but not serving: its data, or the standby it switched to.
+            if w.has(c, SWITCHED)
+                && let Some(sb) = &comp.standby
+                && !w.has(sb.component, UP)
+            {
+                c = sb.component;
+                continue;
+            }
+            return Some((c, DownReason::DataLost));
+        }
+        let own = [
+            (COMPROMISED, DownReason::Compromised),
+            (DISRUPTED, DownReason::Disrupted),
+            (FAILED, DownReason::Failed),
+            (ISOLATED, DownReason::Isolated),
+        ];
+        if let Some(&(_, why)) = own.iter().find(|(bit, _)| w.has(c, *bit)) {
+            return Some((c, why));
+        }
+        if comp.kind == ComponentKind::PowerFeed {
+            return Some((
+                c,
+                if w.has(c, UTILITY_DOWN) {
+                    DownReason::NoPower
+                } else {
+                    DownReason::Failed
+                },
+            ));
+        }
+        if w.has(c, POWER_LOST) {
+            match w.feed_of[c] {
+                Some(f) if !w.has(f, UP) => c = f,
+                _ => return Some((c, DownReason::NotRestarted)),
+            }
+            continue;
+        }
+        if let Some(&d) = comp.needs.iter().find(|&&d| !w.serving(d)) {
+            c = d;
+            continue;
+        }
+        if let Some(q) = &comp.quorum {
+            match q.of.iter().copied().find(|&d| !w.serving(d)) {
+                Some(d) => c = d,
+                None => return Some((c, DownReason::QuorumLost)),
+            }
+            continue;
+        }
+        break;
+    }
+    Some((start, DownReason::Failed))
+}
