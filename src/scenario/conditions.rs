@@ -6,9 +6,117 @@ use toml::Spanned;
 use super::Source;
 use super::build::TopologyNames;
 use super::names::{fault_kind, lookup, no_effect, text_ok};
-use super::raw::{RawEffect, RawWhen};
+use super::raw::{RawEffect, RawWait, RawWhen};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
-use crate::model::{CompId, Component, ComponentKind, Condition, Effect};
+use crate::model::{CompId, Component, ComponentKind, Condition, Effect, Wait, WaitAtom};
+
+/// At most this many alternatives once a `wait`'s `any` lists are multiplied out, so that a
+/// check after a change of the world stays short.
+const MAX_WAIT_CLAUSES: usize = 64;
+
+/// A step's `wait`: facts about the world that must all hold (an `any` list holds when one
+/// of its entries does), as alternatives of facts that must all hold.
+pub(super) fn wait(src: &Source, w: &Spanned<RawWait>, names: &TopologyNames) -> Result<Wait, ScenarioError> {
+    let r = w.get_ref();
+    if r.up.is_none()
+        && r.down.is_none()
+        && r.powered.is_none()
+        && r.contained.is_none()
+        && r.restored.is_none()
+        && r.lost.is_none()
+        && r.service_up.is_none()
+        && r.service_down.is_none()
+        && r.any.is_none()
+    {
+        return Err(no_effect(
+            src,
+            w.span(),
+            "an empty `wait` waits for nothing".into(),
+            "add what the step waits for (up, down, powered, contained, restored, lost, service_up, service_down or any), or remove `wait`",
+        ));
+    }
+    let comp = |n: &Spanned<String>| lookup(src, n, &names.comps, "component");
+    let store = |n: &Spanned<String>| lookup(src, n, &names.stores, "store");
+    let service = |n: &Spanned<String>| lookup(src, n, &names.services, "service");
+    let mut all = Vec::new();
+    if let Some(n) = &r.up {
+        all.push(WaitAtom::Up(comp(n)?));
+    }
+    if let Some(n) = &r.down {
+        all.push(WaitAtom::Down(comp(n)?));
+    }
+    if let Some(n) = &r.powered {
+        let j = comp(n)?;
+        if names.kinds[j] != ComponentKind::PowerFeed {
+            return Err(src.error(
+                K::Rule,
+                n.span(),
+                format!("\"{}\" is not a power feed; `powered` waits for a feed", n.get_ref()),
+                Some("name the power feed the component sits on, or wait with `up` for the component itself".into()),
+            ));
+        }
+        all.push(WaitAtom::Powered(j));
+    }
+    if let Some(b) = &r.contained {
+        if !*b.get_ref() {
+            return Err(no_effect(
+                src,
+                b.span(),
+                "contained = false waits for nothing".into(),
+                "write contained = true to wait until every attack is contained, or remove it",
+            ));
+        }
+        all.push(WaitAtom::Contained);
+    }
+    if let Some(n) = &r.restored {
+        all.push(WaitAtom::Restored(store(n)?));
+    }
+    if let Some(n) = &r.lost {
+        all.push(WaitAtom::Lost(store(n)?));
+    }
+    if let Some(n) = &r.service_up {
+        all.push(WaitAtom::ServiceUp(service(n)?));
+    }
+    if let Some(n) = &r.service_down {
+        all.push(WaitAtom::ServiceDown(service(n)?));
+    }
+    let mut clauses: Wait = vec![all];
+    if let Some(any) = &r.any {
+        if any.get_ref().is_empty() {
+            return Err(no_effect(
+                src,
+                any.span(),
+                "an empty `any` list can never hold".into(),
+                "list the alternatives, e.g. any = [ { up = \"a\" }, { up = \"b\" } ]",
+            ));
+        }
+        let mut alternatives: Wait = Vec::new();
+        for a in any.get_ref() {
+            alternatives.extend(wait(src, a, names)?);
+        }
+        let mut product = Vec::with_capacity(clauses.len() * alternatives.len());
+        for c in &clauses {
+            for a in &alternatives {
+                let mut both = c.clone();
+                both.extend(a.iter().copied().filter(|x| !c.contains(x)));
+                product.push(both);
+            }
+        }
+        clauses = product;
+    }
+    if clauses.len() > MAX_WAIT_CLAUSES {
+        return Err(src.error(
+            K::TooMany,
+            w.span(),
+            format!(
+                "this `wait` has {} alternatives once its `any` lists are multiplied out; at most {MAX_WAIT_CLAUSES} are allowed",
+                clauses.len()
+            ),
+            Some("wait for fewer alternatives, or split the step".into()),
+        ));
+    }
+    Ok(clauses)
+}
 
 /// A step's `when`: the conditions under which it applies.
 pub(super) fn condition(src: &Source, w: &Spanned<RawWhen>, names: &TopologyNames) -> Result<Condition, ScenarioError> {

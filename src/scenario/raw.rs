@@ -112,6 +112,22 @@ pub struct RawStep {
     pub fail: Option<Spanned<f64>>,
     pub when: Option<Spanned<RawWhen>>,
     pub effect: Option<Spanned<RawEffect>>,
+    pub wait: Option<Spanned<RawWait>>,
+}
+
+/// A step's `wait` as written: facts that must all hold, and `any` for alternatives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWait {
+    pub up: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+    pub powered: Option<Spanned<String>>,
+    pub contained: Option<Spanned<bool>>,
+    pub restored: Option<Spanned<String>>,
+    pub lost: Option<Spanned<String>>,
+    pub service_up: Option<Spanned<String>>,
+    pub service_down: Option<Spanned<String>>,
+    pub any: Option<Spanned<Vec<Spanned<RawWait>>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::build::TopologyNames;
-use super::conditions::{condition, effect};
+use super::conditions::{condition, effect, wait};
 use super::names::{FirstAt, defined_twice, distinct, name_ok, probability, text_ok, too_many, unknown};
 use super::raw::RawStep;
 use super::{Part, Source, dist};
@@ -110,6 +110,10 @@ fn step(
         Some(w) => condition(src, w, cx.names)?,
         None => Default::default(),
     };
+    let wait = match &s.wait {
+        Some(w) => wait(src, w, cx.names)?,
+        None => Vec::new(),
+    };
     let effect = match &s.effect {
         Some(e) => Some(effect(src, e, cx.names, cx.components)?),
         None => None,
@@ -120,6 +124,7 @@ fn step(
     };
     Ok(Step {
         when,
+        wait,
         effect,
         id: s.id.get_ref().clone(),
         title,

@@ -12,6 +12,7 @@ impl<O: Observer> Trial<'_, O> {
     pub(crate) fn changed(&mut self, cause: Cause) {
         self.world.refresh(self.sc, self.streams, self.queue, self.obs, self.now, cause);
         self.classify();
+        self.recheck_waits();
     }
 
     /// Inject fault `f` now, and start its detection.
@@ -56,6 +57,7 @@ impl<O: Observer> Trial<'_, O> {
                     self.world.contained_at = t;
                 }
                 note(self, &|| "the intruder is contained: no more spread, no more leak".into());
+                self.recheck_waits();
                 return; // nothing in the topology changes, and the impact stops growing
             }
             Effect::Isolate(c) => {

@@ -32,6 +32,13 @@ pub enum Event {
     StepAwaitsFault { step: StepId, kind: FaultKindTag },
     /// A ready step waits until the incident reaches its level.
     StepAwaitsLevel { step: StepId, level: usize },
+    /// A ready step waits for the world (its `wait`: power, containment, ...).
+    StepAwaitsWorld { step: StepId },
+    /// What a step waited for in the world holds now.
+    StepWaitOver { step: StepId },
+    /// When nothing more happens, a step still waits for the world: it never ran (shown by
+    /// the trace only).
+    StepNeverRan { step: StepId },
     /// A ready step waits for its team to be paged and to acknowledge.
     StepAwaitsTeam { step: StepId },
     /// A ready step waits for a free slot of its team.

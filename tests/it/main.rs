@@ -14,3 +14,4 @@ mod readme;
 mod regressions;
 mod reports;
 mod topology;
+mod waits;

@@ -1,0 +1,163 @@
+//! Steps that wait for the world (`wait`): they go to their team once their dependencies are
+//! done and what they wait for holds, whenever that becomes true.
+
+use drillsim::sim::trace::{render, replay};
+
+use crate::common::{head, scenario};
+
+/// An app on feed-a (no UPS, restarted by hand) behind business service `shop`; a power
+/// outage of `outage` and an attack on a laptop land at the fault (t = 0). Detection after 5
+/// minutes and the acknowledgement 5 minutes later: the plan starts at 10. `contain` takes
+/// `contain` minutes; `restart-app` waits for `wait` and takes 10 minutes.
+fn drill(outage: u32, contain: u32, wait: &str) -> String {
+    format!(
+        r#"{head}
+[components.feed-a]
+kind = "power_feed"
+[components.feed-b]
+kind = "power_feed"
+[components.app]
+kind = "service"
+power = "feed-a"
+restart = "manual"
+[components.laptop]
+kind = "service"
+power = "feed-b"
+[services.shop]
+needs = ["app"]
+[[fault]]
+id = "dark"
+kind = "power_loss"
+target = "feed-a"
+outage = "{outage}m"
+[[fault]]
+id = "intruder"
+kind = "attack"
+target = "laptop"
+spread = "1h"
+[[step]]
+id = "contain"
+team = "ops"
+duration = "{contain}m"
+effect = {{ contain = true }}
+[[step]]
+id = "restart-app"
+team = "ops"
+duration = "10m"
+wait = {wait}
+effect = {{ restart = "app" }}
+"#,
+        head = head("5m", "5m", 2)
+    )
+}
+
+const POWER_AND_CONTAINED: &str = r#"{ powered = "feed-a", contained = true }"#;
+
+/// Minutes the shop is down in trial 0.
+fn shop_down(text: &str) -> f64 {
+    let sc = scenario(text);
+    replay(&sc, 1, 0).outcome.downtime[0]
+}
+
+#[test]
+fn a_restart_waits_for_power_and_containment_whichever_comes_last() {
+    // Power back at 60, contained at 10 + 30 = 40: the restart runs 60 to 70.
+    assert_eq!(shop_down(&drill(60, 30, POWER_AND_CONTAINED)), 70.0);
+    // Contained at 10 + 65 = 75, after the power: 75 to 85.
+    assert_eq!(shop_down(&drill(60, 65, POWER_AND_CONTAINED)), 85.0);
+    // Power back at 30, contained at 40: 40 to 50.
+    assert_eq!(shop_down(&drill(30, 30, POWER_AND_CONTAINED)), 50.0);
+    // Both at 60: 60 to 70.
+    assert_eq!(shop_down(&drill(60, 50, POWER_AND_CONTAINED)), 70.0);
+}
+
+#[test]
+fn without_wait_the_restart_runs_at_once_and_the_app_stays_down() {
+    // The same plan with `when` in place of `wait` is checked once, at 10, and skipped:
+    // nobody restarts the app, and the shop is down until the horizon.
+    let text = drill(60, 30, r#"{ up = "feed-a" }"#).replace("wait = ", "when = ");
+    let sc = scenario(&text);
+    assert_eq!(replay(&sc, 1, 0).outcome.downtime[0], sc.horizon);
+}
+
+#[test]
+fn the_trace_says_what_a_step_waits_for_and_when_it_goes_on() {
+    let sc = scenario(&drill(60, 30, POWER_AND_CONTAINED));
+    let tr = replay(&sc, 1, 0);
+    let text = render(&sc, 1, 0, &tr);
+    let line = text.lines().find(|l| l.contains("step restart-app waits for")).expect(&text);
+    assert!(line.trim_start().starts_with("0:10:00"), "{line}");
+    assert!(
+        line.ends_with("step restart-app waits for feed-a powered and attack contained"),
+        "{line}"
+    );
+    let over = text
+        .lines()
+        .find(|l| l.contains("step restart-app: what it waited for holds"))
+        .expect(&text);
+    assert!(over.trim_start().starts_with("1:00:00"), "{over}");
+    assert_eq!(tr.outcome.start[1], 60.0);
+    assert_eq!(tr.outcome.finish[1], 70.0);
+}
+
+#[test]
+fn any_waits_for_the_first_alternative_that_holds() {
+    // Power back at 60 or the attack contained at 40: the restart runs 40 to 50 (while
+    // feed-a is still dark, so the app does not come back).
+    let any = r#"{ any = [ { powered = "feed-a" }, { contained = true } ] }"#;
+    let sc = scenario(&drill(60, 30, any));
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.start[1], 40.0);
+    assert_eq!(tr.outcome.finish[1], 50.0);
+    let text = render(&sc, 1, 0, &tr);
+    assert!(
+        text.contains("step restart-app waits for (feed-a powered) or (attack contained)"),
+        "{text}"
+    );
+    // Contained at 75 instead: power at 60 comes first.
+    let sc = scenario(&drill(60, 65, any));
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.start[1], 60.0);
+    assert_eq!(tr.outcome.downtime[0], 70.0);
+}
+
+#[test]
+fn a_wait_that_never_holds_leaves_the_step_unrun_and_the_plan_closes() {
+    // Nobody contains the attack: the restart never runs.
+    let text = drill(60, 30, POWER_AND_CONTAINED).replace("effect = { contain = true }", "effect = { publish = \"status\" }");
+    let sc = scenario(&text);
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.attempts[1], 0);
+    assert!(tr.outcome.start[1].is_nan());
+    // The plan closed when its last step that ran finished (publish, at 40).
+    assert_eq!(tr.outcome.close, 40.0);
+    assert_eq!(tr.outcome.downtime[0], sc.horizon);
+    let out = render(&sc, 1, 0, &tr);
+    assert!(
+        out.contains("step restart-app never ran: it still waits for feed-a powered and attack contained"),
+        "{out}"
+    );
+}
+
+#[test]
+fn wait_is_checked_when_the_file_is_read() {
+    let bad = |wait: &str| {
+        drillsim::scenario::load_str(std::path::Path::new("test.toml"), &drill(60, 30, wait))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = bad(r#"{ powered = "feed-x" }"#);
+    assert!(e.contains("test.toml:") && e.contains("feed-x") && e.contains("feed-a"), "{e}");
+    let e = bad(r#"{ powered = "app" }"#);
+    assert!(e.contains("\"app\" is not a power feed"), "{e}");
+    let e = bad("{ }");
+    assert!(e.contains("an empty `wait` waits for nothing"), "{e}");
+    let e = bad(r#"{ powerd = "feed-a" }"#);
+    assert!(e.contains("powerd"), "{e}");
+    let e = bad("{ contained = false }");
+    assert!(e.contains("contained = false waits for nothing"), "{e}");
+    let e = bad("{ any = [] }");
+    assert!(e.contains("an empty `any` list can never hold"), "{e}");
+    let e = bad(r#"{ restored = "nope" }"#);
+    assert!(e.contains("store") && e.contains("nope"), "{e}");
+}
