@@ -7,6 +7,24 @@ use super::state::{COMPROMISED, DISRUPTED, FAILED, GEN_ON, ISOLATED, ON_BATTERY,
 use super::trial::Trial;
 use crate::model::{Effect, FaultKind};
 
+/// What keeps a component from being restarted or repaired.
+#[derive(Clone, Copy, Debug)]
+enum Blocked {
+    /// Its feed (this one) has no power.
+    NoPower(usize),
+    /// An intruder not yet contained holds it.
+    Intruder,
+}
+
+impl Blocked {
+    fn words(self, sc: &crate::model::Scenario) -> String {
+        match self {
+            Blocked::NoPower(f) => format!("no power on {}", sc.topology.components[f].name),
+            Blocked::Intruder => "still compromised by an attack that is not contained".into(),
+        }
+    }
+}
+
 impl<O: Observer> Trial<'_, O> {
     /// The topology changed (for `cause`): refresh what the change reaches, then classify.
     pub(crate) fn changed(&mut self, cause: Cause) {
@@ -29,6 +47,21 @@ impl<O: Observer> Trial<'_, O> {
         self.detect(Some(f));
     }
 
+    /// Why component `c` cannot be brought back now, if it cannot: its feed has no power, or
+    /// an intruder not yet contained still holds it (it would take it again at once).
+    fn cannot_start(&self, c: usize) -> Option<Blocked> {
+        let w = &*self.world;
+        if let Some(f) = w.feed_of[c]
+            && !w.has(f, UP)
+        {
+            return Some(Blocked::NoPower(f));
+        }
+        if w.has(c, COMPROMISED) && w.contained_at.is_infinite() {
+            return Some(Blocked::Intruder);
+        }
+        None
+    }
+
     /// Carry out step `i`'s effect now.
     pub(crate) fn apply(&mut self, i: usize, e: &Effect) {
         let sc = self.sc;
@@ -36,7 +69,10 @@ impl<O: Observer> Trial<'_, O> {
         let t = self.now;
         // Messages are built only for the trace (closures), never in a batch run.
         let note = |tr: &mut Self, what: &dyn Fn() -> String| tr.emit(t, || Event::EffectDone { step: i, what: what() });
-        let failed = |tr: &mut Self, why: &dyn Fn() -> String| tr.emit(t, || Event::EffectFailed { step: i, why: why() });
+        let failed = |tr: &mut Self, why: &dyn Fn() -> String| {
+            tr.out.effect_failed[i] = true;
+            tr.emit(t, || Event::EffectFailed { step: i, why: why() });
+        };
         match e {
             Effect::Failover(c) => {
                 let c = *c;
@@ -66,6 +102,13 @@ impl<O: Observer> Trial<'_, O> {
             }
             Effect::Restore(s) => {
                 let name = &sc.stores[*s].name;
+                if let Some(h) = sc.stores[*s].component
+                    && self.world.store_lost(*s)
+                    && !self.world.has(h, UP)
+                {
+                    failed(self, &|| format!("restore store {name}: its host {} is down", comps[h].name));
+                    return;
+                }
                 match self.restore_store(*s) {
                     Restore::Intact => note(self, &|| format!("store {name} is intact; nothing to restore")),
                     Restore::NoGoodBackup => failed(self, &|| format!("cannot restore store {name}: no good backup")),
@@ -92,12 +135,20 @@ impl<O: Observer> Trial<'_, O> {
                 note(self, &|| format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
             }
             Effect::Restart(c) => {
+                if let Some(why) = self.cannot_start(*c) {
+                    failed(self, &|| format!("restart {}: {}", comps[*c].name, why.words(sc)));
+                    return;
+                }
                 let w = &mut *self.world;
                 w.set(*c, FAILED, false);
                 w.set(*c, POWER_LOST, false);
                 note(self, &|| format!("{} restarted", comps[*c].name));
             }
             Effect::Repair(c) => {
+                if let Some(why) = self.cannot_start(*c) {
+                    failed(self, &|| format!("repair {}: {}", comps[*c].name, why.words(sc)));
+                    return;
+                }
                 let w = &mut *self.world;
                 w.set(*c, FAILED, false);
                 w.set(*c, POWER_LOST, false);

@@ -225,6 +225,7 @@ impl Workspace {
             out: TrialOutcome {
                 critical: vec![false; n],
                 attempts: vec![0; n],
+                effect_failed: vec![false; n],
                 start: vec![f64::NAN; n],
                 finish: vec![f64::NAN; n],
                 busy: vec![0.0; nt],

@@ -161,3 +161,70 @@ fn wait_is_checked_when_the_file_is_read() {
     let e = bad(r#"{ restored = "nope" }"#);
     assert!(e.contains("store") && e.contains("nope"), "{e}");
 }
+
+// ---- effects that cannot take effect ----
+
+/// The drill without the restart's `wait`: it restarts the app at 10 to 20, in the dark.
+fn restart_in_the_dark() -> String {
+    drill(60, 30, POWER_AND_CONTAINED).replace(&format!("wait = {POWER_AND_CONTAINED}\n"), "")
+}
+
+#[test]
+fn a_restart_without_power_fails_says_why_and_is_counted() {
+    let sc = scenario(&restart_in_the_dark());
+    assert!(sc.steps[1].wait.is_empty());
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.finish[1], 20.0);
+    assert_eq!(tr.outcome.effect_failed, vec![false, true]);
+    // Nobody restarts the app when the power returns: the shop stays down.
+    assert_eq!(tr.outcome.downtime[0], sc.horizon);
+    let text = render(&sc, 1, 0, &tr);
+    let line = text.lines().find(|l| l.contains("FAILED its effect")).expect(&text);
+    assert!(line.trim_start().starts_with("0:20:00"), "{line}");
+    assert!(
+        line.ends_with("step restart-app FAILED its effect: restart app: no power on feed-a"),
+        "{line}"
+    );
+    assert!(!text.contains("app restarted"), "{text}");
+    // Every trial is the same: the share is 1 for the restart, 0 for containment; merging
+    // two halves gives the whole.
+    let whole = drillsim::batch::summarize_range(&sc, 1, 0..6, None);
+    assert_eq!(whole.effect_failed, vec![0, 6]);
+    let mut half = drillsim::batch::summarize_range(&sc, 1, 0..3, None);
+    half.merge(&drillsim::batch::summarize_range(&sc, 1, 3..6, None));
+    assert_eq!(half, whole);
+    let json = drillsim::report::json::summary(&sc, 1, &whole, None);
+    assert_eq!(json["steps"]["restart-app"]["effect_failed"], 1.0);
+    assert_eq!(json["steps"]["contain"]["effect_failed"], 0.0);
+    // With the wait, the same restart succeeds.
+    let sc = scenario(&drill(60, 30, POWER_AND_CONTAINED));
+    assert_eq!(replay(&sc, 1, 0).outcome.effect_failed, vec![false, false]);
+}
+
+/// The drill plus a repair of the laptop the intruder landed on, done at 10 + 5 = 15, with
+/// `wait` (empty: none).
+fn repair_laptop(wait: &str) -> String {
+    format!(
+        "{}[[step]]\nid = \"repair-laptop\"\nteam = \"ops\"\nduration = \"5m\"\n{wait}effect = {{ repair = \"laptop\" }}\n",
+        drill(60, 30, POWER_AND_CONTAINED).replace("capacity = 2", "capacity = 3")
+    )
+}
+
+#[test]
+fn a_repair_while_the_intruder_is_active_fails() {
+    let sc = scenario(&repair_laptop(""));
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.finish[2], 15.0);
+    assert_eq!(tr.outcome.effect_failed, vec![false, false, true]);
+    let text = render(&sc, 1, 0, &tr);
+    assert!(
+        text.contains("step repair-laptop FAILED its effect: repair laptop: still compromised by an attack that is not contained"),
+        "{text}"
+    );
+    // Waiting for containment (at 40), the repair runs 40 to 45 and succeeds.
+    let sc = scenario(&repair_laptop("wait = { contained = true }\n"));
+    let tr = replay(&sc, 1, 0);
+    assert_eq!(tr.outcome.finish[2], 45.0);
+    assert_eq!(tr.outcome.effect_failed, vec![false, false, false]);
+    assert!(render(&sc, 1, 0, &tr).contains("laptop repaired"));
+}
