@@ -347,6 +347,15 @@ pub enum WaitAtom {
 /// holds when all of its facts hold (an "or" of "and"s). Empty: it waits for nothing.
 pub type Wait = Vec<Vec<WaitAtom>>;
 
+/// A set of components an effect acts on, found when the effect takes place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompSet {
+    /// Every component an intruder holds.
+    Compromised,
+    /// Every component that sits on this power feed now.
+    OnFeed(CompId),
+}
+
 /// What a step does to the world when it finishes.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(missing_docs)]
@@ -367,6 +376,10 @@ pub enum Effect {
     Restart(CompId),
     /// Repair a component: clears failure, isolation and the intruder.
     Repair(CompId),
+    /// Restart every component of a set (as `Restart` each).
+    RestartAll(CompSet),
+    /// Repair every component of a set (as `Repair` each).
+    RepairAll(CompSet),
     /// Reopen a business service after checks.
     Reopen(ServiceId),
     /// Publish a status update (shown in the trace).

@@ -5,7 +5,7 @@ use super::data::Restore;
 use super::event::{Cause, Event, Observer};
 use super::state::{COMPROMISED, DISRUPTED, FAILED, GEN_ON, ISOLATED, ON_BATTERY, POWER_LOST, SWITCHED, UP, UTILITY_DOWN};
 use super::trial::Trial;
-use crate::model::{Effect, FaultKind};
+use crate::model::{CompSet, Effect, FaultKind};
 
 /// What keeps a component from being restarted or repaired.
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +60,49 @@ impl<O: Observer> Trial<'_, O> {
             return Some(Blocked::Intruder);
         }
         None
+    }
+
+    /// The components of `set` now, in name order.
+    fn members(&self, set: CompSet) -> Vec<usize> {
+        let w = &*self.world;
+        let n = self.sc.topology.components.len();
+        match set {
+            CompSet::Compromised => (0..n).filter(|&c| w.has(c, COMPROMISED)).collect(),
+            CompSet::OnFeed(f) => (0..n).filter(|&c| w.feed_of[c] == Some(f)).collect(),
+        }
+    }
+
+    /// Step `i` restarts (or, with `repair`, repairs) component `c` now, unless it cannot
+    /// (then its effect fails, saying why). Whether it did; the caller refreshes the world.
+    fn bring_back(&mut self, i: usize, c: usize, repair: bool) -> bool {
+        let sc = self.sc;
+        let t = self.now;
+        let name = &sc.topology.components[c].name;
+        let verb = if repair { "repair" } else { "restart" };
+        if let Some(why) = self.cannot_start(c) {
+            self.out.effect_failed[i] = true;
+            self.emit(t, || Event::EffectFailed {
+                step: i,
+                why: format!("{verb} {name}: {}", why.words(sc)),
+            });
+            return false;
+        }
+        let w = &mut *self.world;
+        w.set(c, FAILED, false);
+        w.set(c, POWER_LOST, false);
+        if repair {
+            w.set(c, ISOLATED, false);
+            w.set(c, DISRUPTED, false);
+            if w.has(c, COMPROMISED) {
+                w.set(c, COMPROMISED, false);
+                w.n_compromised -= 1;
+            }
+        }
+        self.emit(t, || Event::EffectDone {
+            step: i,
+            what: format!("{name} {}", if repair { "repaired" } else { "restarted" }),
+        });
+        true
     }
 
     /// Carry out step `i`'s effect now.
@@ -135,30 +178,30 @@ impl<O: Observer> Trial<'_, O> {
                 note(self, &|| format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
             }
             Effect::Restart(c) => {
-                if let Some(why) = self.cannot_start(*c) {
-                    failed(self, &|| format!("restart {}: {}", comps[*c].name, why.words(sc)));
+                if !self.bring_back(i, *c, false) {
                     return;
                 }
-                let w = &mut *self.world;
-                w.set(*c, FAILED, false);
-                w.set(*c, POWER_LOST, false);
-                note(self, &|| format!("{} restarted", comps[*c].name));
             }
             Effect::Repair(c) => {
-                if let Some(why) = self.cannot_start(*c) {
-                    failed(self, &|| format!("repair {}: {}", comps[*c].name, why.words(sc)));
+                if !self.bring_back(i, *c, true) {
                     return;
                 }
-                let w = &mut *self.world;
-                w.set(*c, FAILED, false);
-                w.set(*c, POWER_LOST, false);
-                w.set(*c, ISOLATED, false);
-                w.set(*c, DISRUPTED, false);
-                if w.has(*c, COMPROMISED) {
-                    w.set(*c, COMPROMISED, false);
-                    w.n_compromised -= 1;
+            }
+            Effect::RestartAll(set) | Effect::RepairAll(set) => {
+                let repair = matches!(e, Effect::RepairAll(_));
+                let members = self.members(*set);
+                if members.is_empty() {
+                    let verb = if repair { "repair" } else { "restart" };
+                    note(self, &|| format!("no component to {verb}"));
+                    return;
                 }
-                note(self, &|| format!("{} repaired", comps[*c].name));
+                let mut any = false;
+                for c in members {
+                    any |= self.bring_back(i, c, repair);
+                }
+                if !any {
+                    return;
+                }
             }
             Effect::Reopen(s) => {
                 self.world.svc_needs_reopen[*s] = false;

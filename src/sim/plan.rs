@@ -27,10 +27,11 @@ impl<O: Observer> Trial<'_, O> {
         self.emit(t, || Event::StepDone { step: i, attempts });
         let plan = self.plan;
         let hot = &plan.steps[i];
-        if hot.has_effect
-            && let Some(e) = &self.sc.steps[i].effect
-        {
-            self.apply(i, e);
+        if hot.has_effect {
+            let sc = self.sc;
+            for e in &sc.steps[i].effects {
+                self.apply(i, e);
+            }
         }
         let team = hot.team as usize;
         self.progress.free[team] += 1;

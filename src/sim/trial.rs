@@ -67,17 +67,22 @@ impl Plan {
                     key: s.key,
                     fail: s.fail,
                     team: s.team as u32,
-                    restores: match s.effect {
-                        Some(Effect::Restore(st)) => st as u32,
-                        _ => NONE,
-                    },
+                    // The first restore's store (its restore time is added to the step).
+                    restores: s
+                        .effects
+                        .iter()
+                        .find_map(|e| match e {
+                            Effect::Restore(st) => Some(*st as u32),
+                            _ => None,
+                        })
+                        .unwrap_or(NONE),
                     conditional: w.fault.is_some()
                         || w.level.is_some()
                         || w.down.is_some()
                         || w.up.is_some()
                         || w.lost.is_some()
                         || !s.wait.is_empty(),
-                    has_effect: s.effect.is_some(),
+                    has_effect: !s.effects.is_empty(),
                     waits: !s.wait.is_empty(),
                     after: s.after.len() as u32,
                     succ: (a, succ.len() as u32),

@@ -228,3 +228,122 @@ fn a_repair_while_the_intruder_is_active_fails() {
     assert_eq!(tr.outcome.effect_failed, vec![false, false, false]);
     assert!(render(&sc, 1, 0, &tr).contains("laptop repaired"));
 }
+
+// ---- several effects, and effects on a set ----
+
+#[test]
+fn one_step_repairs_every_host_the_intruder_reached_and_restarts_a_whole_feed() {
+    let text = format!(
+        r#"{head}
+[components.feed-a]
+kind = "power_feed"
+[components.feed-b]
+kind = "power_feed"
+[components.a1]
+kind = "service"
+power = "feed-a"
+[components.a2]
+kind = "service"
+power = "feed-a"
+[components.hub]
+kind = "service"
+power = "feed-b"
+[components.h1]
+kind = "service"
+power = "feed-b"
+needs = ["hub"]
+[components.h2]
+kind = "service"
+power = "feed-b"
+needs = ["hub"]
+[services.shop]
+needs = ["a1", "a2"]
+[[fault]]
+id = "dark"
+kind = "power_loss"
+target = "feed-a"
+outage = "60m"
+[[fault]]
+id = "intruder"
+kind = "attack"
+target = "hub"
+spread = "1m"
+[[step]]
+id = "contain"
+team = "ops"
+duration = "30m"
+effect = {{ contain = true }}
+[[step]]
+id = "clean"
+team = "ops"
+after = ["contain"]
+duration = "5m"
+effect = [ {{ repair = {{ compromised = true }} }}, {{ publish = "hosts clean" }} ]
+[[step]]
+id = "restart-feed-a"
+team = "ops"
+duration = "10m"
+wait = {{ powered = "feed-a" }}
+effect = {{ restart = {{ on_feed = "feed-a" }} }}
+"#,
+        head = head("5m", "5m", 3)
+    );
+    let sc = scenario(&text);
+    assert_eq!(sc.steps[1].effects.len(), 2);
+    let tr = replay(&sc, 1, 0);
+    let reached = tr
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, drillsim::sim::Event::Compromised { .. }))
+        .count();
+    assert_eq!(reached, 3, "hub, then h1 and h2 after a minute");
+    let done_at = |step: usize, what: &str| {
+        tr.events
+            .iter()
+            .filter(|(_, e)| matches!(e, drillsim::sim::Event::EffectDone { step: s, what: w } if *s == step && w == what))
+            .map(|(t, _)| *t)
+            .collect::<Vec<_>>()
+    };
+    for host in ["h1", "h2", "hub"] {
+        assert_eq!(done_at(1, &format!("{host} repaired")), vec![45.0], "{host}");
+    }
+    assert_eq!(done_at(1, "published: hosts clean"), vec![45.0]);
+    assert_eq!(done_at(2, "a1 restarted"), vec![70.0]);
+    assert_eq!(done_at(2, "a2 restarted"), vec![70.0]);
+    assert_eq!(tr.outcome.effect_failed, vec![false, false, false]);
+    assert_eq!(tr.outcome.downtime[0], 70.0);
+    // Repaired before containment, every host's repair fails and says so.
+    let early = scenario(&text.replace("after = [\"contain\"]\n", ""));
+    let tr = replay(&early, 1, 0);
+    assert_eq!(tr.outcome.effect_failed, vec![false, true, false]);
+    let out = render(&early, 1, 0, &tr);
+    assert!(
+        out.contains("step clean FAILED its effect: repair h1: still compromised by an attack that is not contained"),
+        "{out}"
+    );
+}
+
+#[test]
+fn effect_lists_and_sets_are_checked_when_the_file_is_read() {
+    let bad = |effect: &str| {
+        let text = drill(60, 30, POWER_AND_CONTAINED).replace("effect = { restart = \"app\" }", &format!("effect = {effect}"));
+        drillsim::scenario::load_str(std::path::Path::new("test.toml"), &text)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = bad("[]");
+    assert!(e.contains("an empty list of effects does nothing"), "{e}");
+    let e = bad(r#"[ { restart = "ap" } ]"#);
+    assert!(
+        e.contains("test.toml:") && e.contains("\"ap\"") && e.contains("did you mean \"app\""),
+        "{e}"
+    );
+    let e = bad(r#"{ restart = { on_feed = "app" } }"#);
+    assert!(e.contains("\"app\" is not a power feed"), "{e}");
+    let e = bad("{ repair = { compromised = false } }");
+    assert!(e.contains("compromised = false names no component"), "{e}");
+    let e = bad(r#"{ repair = { compromised = true, on_feed = "feed-a" } }"#);
+    assert!(e.contains("either { compromised = true } or"), "{e}");
+    let e = bad(r#"{ restart = { everything = true } }"#);
+    assert!(e.contains("everything"), "{e}");
+}
