@@ -118,7 +118,7 @@ pub struct RawStep {
 /// A step's `effect` as written: one table, or a list of tables carried out in order.
 #[derive(Debug)]
 pub enum RawEffects {
-    One(RawEffect),
+    One(Box<RawEffect>),
     Many(Vec<Spanned<RawEffect>>),
 }
 
@@ -131,7 +131,7 @@ impl<'de> Deserialize<'de> for RawEffects {
                 f.write_str("an effect such as { restart = \"app\" } or a list of them")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawEffects, A::Error> {
-                RawEffect::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawEffects::One)
+                RawEffect::deserialize(de::value::MapAccessDeserializer::new(map)).map(|e| RawEffects::One(Box::new(e)))
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawEffects, A::Error> {
                 let mut all = Vec::new();
