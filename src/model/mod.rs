@@ -159,8 +159,11 @@ pub struct Step {
     pub fail: f64,
     /// When the step applies (default: always).
     pub when: Condition,
-    /// What it does to the world when it finishes.
-    pub effect: Option<Effect>,
+    /// What it waits for in the world once its dependencies are done (re-checked after
+    /// every change of the world, unlike `when`, which is checked once).
+    pub wait: Wait,
+    /// What it does to the world when it finishes, in order (empty: nothing).
+    pub effects: Vec<Effect>,
     /// Stream key of this step's draws.
     pub key: StreamKey,
 }

@@ -356,6 +356,40 @@ pub struct Condition {
     pub lost: Option<StoreId>,
 }
 
+/// One fact about the world that a step can wait for (`wait = { ... }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitAtom {
+    /// The component serves its role.
+    Up(CompId),
+    /// The component does not serve its role.
+    Down(CompId),
+    /// The power feed is up (utility power, or its UPS or generator carries it).
+    Powered(CompId),
+    /// No intruder is active: every attack that landed has been contained.
+    Contained,
+    /// The store's data is not lost (never lost, or restored).
+    Restored(StoreId),
+    /// The store's data is lost.
+    Lost(StoreId),
+    /// The business service is up.
+    ServiceUp(ServiceId),
+    /// The business service is down.
+    ServiceDown(ServiceId),
+}
+
+/// What a step waits for before it goes to its team: any one of the clauses, each of which
+/// holds when all of its facts hold (an "or" of "and"s). Empty: it waits for nothing.
+pub type Wait = Vec<Vec<WaitAtom>>;
+
+/// A set of components an effect acts on, found when the effect takes place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompSet {
+    /// Every component an intruder holds.
+    Compromised,
+    /// Every component that sits on this power feed now.
+    OnFeed(CompId),
+}
+
 /// What a step does to the world when it finishes.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(missing_docs)]
@@ -376,6 +410,10 @@ pub enum Effect {
     Restart(CompId),
     /// Repair a component: clears failure, isolation and the intruder.
     Repair(CompId),
+    /// Restart every component of a set (as `Restart` each).
+    RestartAll(CompSet),
+    /// Repair every component of a set (as `Repair` each).
+    RepairAll(CompSet),
     /// Reopen a business service after checks.
     Reopen(ServiceId),
     /// Publish a status update (shown in the trace).

@@ -43,6 +43,7 @@ pub fn summary(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>)
                 "team": sc.teams[s.team].name,
                 "criticality": sum.criticality(i),
                 "mean_attempts": sum.mean_attempts(i),
+                "effect_failed": sum.effect_failure(i),
             }),
         );
     }

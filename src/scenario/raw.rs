@@ -111,7 +111,87 @@ pub struct RawStep {
     pub duration: Spanned<RawDist>,
     pub fail: Option<Spanned<f64>>,
     pub when: Option<Spanned<RawWhen>>,
-    pub effect: Option<Spanned<RawEffect>>,
+    pub effect: Option<Spanned<RawEffects>>,
+    pub wait: Option<Spanned<RawWait>>,
+}
+
+/// A step's `effect` as written: one table, or a list of tables carried out in order.
+#[derive(Debug)]
+pub enum RawEffects {
+    One(Box<RawEffect>),
+    Many(Vec<Spanned<RawEffect>>),
+}
+
+impl<'de> Deserialize<'de> for RawEffects {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawEffects;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an effect such as { restart = \"app\" } or a list of them")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawEffects, A::Error> {
+                RawEffect::deserialize(de::value::MapAccessDeserializer::new(map)).map(|e| RawEffects::One(Box::new(e)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawEffects, A::Error> {
+                let mut all = Vec::new();
+                while let Some(e) = seq.next_element::<Spanned<RawEffect>>()? {
+                    all.push(e);
+                }
+                Ok(RawEffects::Many(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What a `restart` or `repair` acts on: one component by name, or a set.
+#[derive(Debug)]
+pub enum RawTarget {
+    Name(String),
+    Set(RawSet),
+}
+
+/// A set of components: `{ compromised = true }` or `{ on_feed = "feed-a" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSet {
+    pub compromised: Option<Spanned<bool>>,
+    pub on_feed: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawTarget {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawTarget;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a component's name, or a set such as { compromised = true } or { on_feed = \"feed-a\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTarget, E> {
+                Ok(RawTarget::Name(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawTarget, A::Error> {
+                RawSet::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawTarget::Set)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A step's `wait` as written: facts that must all hold, and `any` for alternatives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWait {
+    pub up: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+    pub powered: Option<Spanned<String>>,
+    pub contained: Option<Spanned<bool>>,
+    pub restored: Option<Spanned<String>>,
+    pub lost: Option<Spanned<String>>,
+    pub service_up: Option<Spanned<String>>,
+    pub service_down: Option<Spanned<String>>,
+    pub any: Option<Spanned<Vec<Spanned<RawWait>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,8 +213,8 @@ pub struct RawEffect {
     pub restore: Option<Spanned<String>>,
     pub restore_power: Option<Spanned<String>>,
     pub move_load: Option<Spanned<RawMoveLoad>>,
-    pub restart: Option<Spanned<String>>,
-    pub repair: Option<Spanned<String>>,
+    pub restart: Option<Spanned<RawTarget>>,
+    pub repair: Option<Spanned<RawTarget>>,
     pub reopen: Option<Spanned<String>>,
     pub publish: Option<Spanned<String>>,
     pub declare_end: Option<Spanned<bool>>,

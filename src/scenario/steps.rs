@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::build::TopologyNames;
-use super::conditions::{condition, effect};
+use super::conditions::{condition, effects, wait};
 use super::names::{FirstAt, defined_twice, distinct, name_ok, probability, text_ok, too_many, unknown};
 use super::raw::RawStep;
 use super::{Part, Source, dist};
@@ -110,9 +110,13 @@ fn step(
         Some(w) => condition(src, w, cx.names)?,
         None => Default::default(),
     };
-    let effect = match &s.effect {
-        Some(e) => Some(effect(src, e, cx.names, cx.components)?),
-        None => None,
+    let wait = match &s.wait {
+        Some(w) => wait(src, w, cx.names)?,
+        None => Vec::new(),
+    };
+    let effects = match &s.effect {
+        Some(e) => effects(src, e, cx.names, cx.components)?,
+        None => Vec::new(),
     };
     let title = match &s.title {
         Some(t) => text_ok(src, Some(t), "the step's title")?,
@@ -120,7 +124,8 @@ fn step(
     };
     Ok(Step {
         when,
-        effect,
+        wait,
+        effects,
         id: s.id.get_ref().clone(),
         title,
         team,

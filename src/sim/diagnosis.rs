@@ -2,48 +2,9 @@
 //! keeps it down, found by walking from the service through what is not serving to a
 //! component whose own state is the reason, so that `trace` can say what the plan lacks.
 
+use super::event::DownReason;
 use super::state::{COMPROMISED, DISRUPTED, FAILED, ISOLATED, POWER_LOST, SWITCHED, TopologyState, UP, UTILITY_DOWN};
 use crate::model::{CompId, ComponentKind, Scenario};
-
-/// What keeps a component down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DownReason {
-    /// It failed and no step repaired it.
-    Failed,
-    /// The intruder is still on it (not contained, or not repaired).
-    Compromised,
-    /// The attack disrupted it and no step repaired it.
-    Disrupted,
-    /// A step isolated it and none brought it back.
-    Isolated,
-    /// Its power feed is down (utility out, no UPS or generator carrying it).
-    NoPower,
-    /// It lost power and restarts only by a step (`restart = "manual"`); no step restarted it.
-    NotRestarted,
-    /// Its data is lost and not restored.
-    DataLost,
-    /// It failed over to a standby that is down.
-    StandbyDown,
-    /// Too few of its replicas serve.
-    QuorumLost,
-}
-
-impl DownReason {
-    /// The reason in words, for the trace.
-    pub fn text(self) -> &'static str {
-        match self {
-            DownReason::Failed => "it failed and no step repairs it",
-            DownReason::Compromised => "it is still compromised by the intruder",
-            DownReason::Disrupted => "the attack disrupted it and no step repairs it",
-            DownReason::Isolated => "it is isolated and no step brings it back",
-            DownReason::NoPower => "it has no power",
-            DownReason::NotRestarted => "it lost power and restarts only by a step (restart = \"manual\"); no step restarts it",
-            DownReason::DataLost => "its data is lost and no step restores it",
-            DownReason::StandbyDown => "it failed over to a standby that is down",
-            DownReason::QuorumLost => "too few of its replicas serve",
-        }
-    }
-}
 
 /// The component that keeps business service `s` down, and why (None if every component it
 /// needs serves, e.g. a service waiting to be reopened).

@@ -5,7 +5,25 @@ use super::data::Restore;
 use super::event::{Cause, Event, Observer};
 use super::state::{COMPROMISED, DISRUPTED, FAILED, GEN_ON, ISOLATED, ON_BATTERY, POWER_LOST, SWITCHED, UP, UTILITY_DOWN};
 use super::trial::Trial;
-use crate::model::{Effect, FaultKind};
+use crate::model::{CompSet, Effect, FaultKind};
+
+/// What keeps a component from being restarted or repaired.
+#[derive(Clone, Copy, Debug)]
+enum Blocked {
+    /// Its feed (this one) has no power.
+    NoPower(usize),
+    /// An intruder not yet contained holds it.
+    Intruder,
+}
+
+impl Blocked {
+    fn words(self, sc: &crate::model::Scenario) -> String {
+        match self {
+            Blocked::NoPower(f) => format!("no power on {}", sc.topology.components[f].name),
+            Blocked::Intruder => "still compromised by an attack that is not contained".into(),
+        }
+    }
+}
 
 impl<O: Observer> Trial<'_, O> {
     /// The topology changed (for `cause`): refresh what the change reaches, then classify.
@@ -13,6 +31,7 @@ impl<O: Observer> Trial<'_, O> {
         self.world.refresh(self.sc, self.streams, self.queue, self.obs, self.now, cause);
         self.watch_symptoms(cause);
         self.classify();
+        self.recheck_waits();
     }
 
     /// Inject fault `f` now, and start its detection.
@@ -29,6 +48,64 @@ impl<O: Observer> Trial<'_, O> {
         self.detect(Some(f));
     }
 
+    /// Why component `c` cannot be brought back now, if it cannot: its feed has no power, or
+    /// an intruder not yet contained still holds it (it would take it again at once).
+    fn cannot_start(&self, c: usize) -> Option<Blocked> {
+        let w = &*self.world;
+        if let Some(f) = w.feed_of[c]
+            && !w.has(f, UP)
+        {
+            return Some(Blocked::NoPower(f));
+        }
+        if w.has(c, COMPROMISED) && w.contained_at.is_infinite() {
+            return Some(Blocked::Intruder);
+        }
+        None
+    }
+
+    /// The components of `set` now, in name order.
+    fn members(&self, set: CompSet) -> Vec<usize> {
+        let w = &*self.world;
+        let n = self.sc.topology.components.len();
+        match set {
+            CompSet::Compromised => (0..n).filter(|&c| w.has(c, COMPROMISED)).collect(),
+            CompSet::OnFeed(f) => (0..n).filter(|&c| w.feed_of[c] == Some(f)).collect(),
+        }
+    }
+
+    /// Step `i` restarts (or, with `repair`, repairs) component `c` now, unless it cannot
+    /// (then its effect fails, saying why). Whether it did; the caller refreshes the world.
+    fn bring_back(&mut self, i: usize, c: usize, repair: bool) -> bool {
+        let sc = self.sc;
+        let t = self.now;
+        let name = &sc.topology.components[c].name;
+        let verb = if repair { "repair" } else { "restart" };
+        if let Some(why) = self.cannot_start(c) {
+            self.out.effect_failed[i] = true;
+            self.emit(t, || Event::EffectFailed {
+                step: i,
+                why: format!("{verb} {name}: {}", why.words(sc)),
+            });
+            return false;
+        }
+        let w = &mut *self.world;
+        w.set(c, FAILED, false);
+        w.set(c, POWER_LOST, false);
+        if repair {
+            w.set(c, ISOLATED, false);
+            w.set(c, DISRUPTED, false);
+            if w.has(c, COMPROMISED) {
+                w.set(c, COMPROMISED, false);
+                w.n_compromised -= 1;
+            }
+        }
+        self.emit(t, || Event::EffectDone {
+            step: i,
+            what: format!("{name} {}", if repair { "repaired" } else { "restarted" }),
+        });
+        true
+    }
+
     /// Carry out step `i`'s effect now.
     pub(crate) fn apply(&mut self, i: usize, e: &Effect) {
         let sc = self.sc;
@@ -36,7 +113,10 @@ impl<O: Observer> Trial<'_, O> {
         let t = self.now;
         // Messages are built only for the trace (closures), never in a batch run.
         let note = |tr: &mut Self, what: &dyn Fn() -> String| tr.emit(t, || Event::EffectDone { step: i, what: what() });
-        let failed = |tr: &mut Self, why: &dyn Fn() -> String| tr.emit(t, || Event::EffectFailed { step: i, why: why() });
+        let failed = |tr: &mut Self, why: &dyn Fn() -> String| {
+            tr.out.effect_failed[i] = true;
+            tr.emit(t, || Event::EffectFailed { step: i, why: why() });
+        };
         match e {
             Effect::Failover(c) => {
                 let c = *c;
@@ -57,6 +137,7 @@ impl<O: Observer> Trial<'_, O> {
                     self.world.contained_at = t;
                 }
                 note(self, &|| "the intruder is contained: no more spread, no more leak".into());
+                self.recheck_waits();
                 return; // nothing in the topology changes, and the impact stops growing
             }
             Effect::Isolate(c) => {
@@ -65,6 +146,13 @@ impl<O: Observer> Trial<'_, O> {
             }
             Effect::Restore(s) => {
                 let name = &sc.stores[*s].name;
+                if let Some(h) = sc.stores[*s].component
+                    && self.world.store_lost(*s)
+                    && !self.world.has(h, UP)
+                {
+                    failed(self, &|| format!("restore store {name}: its host {} is down", comps[h].name));
+                    return;
+                }
                 match self.restore_store(*s) {
                     Restore::Intact => note(self, &|| format!("store {name} is intact; nothing to restore")),
                     Restore::NoGoodBackup => failed(self, &|| format!("cannot restore store {name}: no good backup")),
@@ -91,22 +179,30 @@ impl<O: Observer> Trial<'_, O> {
                 note(self, &|| format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
             }
             Effect::Restart(c) => {
-                let w = &mut *self.world;
-                w.set(*c, FAILED, false);
-                w.set(*c, POWER_LOST, false);
-                note(self, &|| format!("{} restarted", comps[*c].name));
+                if !self.bring_back(i, *c, false) {
+                    return;
+                }
             }
             Effect::Repair(c) => {
-                let w = &mut *self.world;
-                w.set(*c, FAILED, false);
-                w.set(*c, POWER_LOST, false);
-                w.set(*c, ISOLATED, false);
-                w.set(*c, DISRUPTED, false);
-                if w.has(*c, COMPROMISED) {
-                    w.set(*c, COMPROMISED, false);
-                    w.n_compromised -= 1;
+                if !self.bring_back(i, *c, true) {
+                    return;
                 }
-                note(self, &|| format!("{} repaired", comps[*c].name));
+            }
+            Effect::RestartAll(set) | Effect::RepairAll(set) => {
+                let repair = matches!(e, Effect::RepairAll(_));
+                let members = self.members(*set);
+                if members.is_empty() {
+                    let verb = if repair { "repair" } else { "restart" };
+                    note(self, &|| format!("no component to {verb}"));
+                    return;
+                }
+                let mut any = false;
+                for c in members {
+                    any |= self.bring_back(i, c, repair);
+                }
+                if !any {
+                    return;
+                }
             }
             Effect::Reopen(s) => {
                 self.world.svc_needs_reopen[*s] = false;

@@ -36,6 +36,13 @@ pub enum Event {
     StepAwaitsFault { step: StepId, kind: FaultKindTag },
     /// A ready step waits until the incident reaches its level.
     StepAwaitsLevel { step: StepId, level: usize },
+    /// A ready step waits for the world (its `wait`: power, containment, ...).
+    StepAwaitsWorld { step: StepId },
+    /// What a step waited for in the world holds now.
+    StepWaitOver { step: StepId },
+    /// When nothing more happens, a step still waits for the world: it never ran (shown by
+    /// the trace only).
+    StepNeverRan { step: StepId },
     /// A ready step waits for its team to be paged and to acknowledge.
     StepAwaitsTeam { step: StepId },
     /// A ready step waits for a free slot of its team.
@@ -70,7 +77,7 @@ pub enum Event {
     Unrecovered {
         service: usize,
         /// The component that keeps it down and why, when one does.
-        cause: Option<(crate::model::CompId, super::diagnosis::DownReason)>,
+        cause: Option<(crate::model::CompId, DownReason)>,
     },
     /// Recovery is complete (the recovery time is reached).
     Recovered,
@@ -103,4 +110,44 @@ pub enum Cause {
     Failover(usize),
     /// An intruder spreading (the attack's fault index).
     Spread(usize),
+}
+
+/// What keeps a component down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownReason {
+    /// It failed and no step repaired it.
+    Failed,
+    /// The intruder is still on it (not contained, or not repaired).
+    Compromised,
+    /// The attack disrupted it and no step repaired it.
+    Disrupted,
+    /// A step isolated it and none brought it back.
+    Isolated,
+    /// Its power feed is down (utility out, no UPS or generator carrying it).
+    NoPower,
+    /// It lost power and restarts only by a step (`restart = "manual"`); no step restarted it.
+    NotRestarted,
+    /// Its data is lost and not restored.
+    DataLost,
+    /// It failed over to a standby that is down.
+    StandbyDown,
+    /// Too few of its replicas serve.
+    QuorumLost,
+}
+
+impl DownReason {
+    /// The reason in words, for the trace.
+    pub fn text(self) -> &'static str {
+        match self {
+            DownReason::Failed => "it failed and no step repairs it",
+            DownReason::Compromised => "it is still compromised by the intruder",
+            DownReason::Disrupted => "the attack disrupted it and no step repairs it",
+            DownReason::Isolated => "it is isolated and no step brings it back",
+            DownReason::NoPower => "it has no power",
+            DownReason::NotRestarted => "it lost power and restarts only by a step (restart = \"manual\"); no step restarts it",
+            DownReason::DataLost => "its data is lost and no step restores it",
+            DownReason::StandbyDown => "it failed over to a standby that is down",
+            DownReason::QuorumLost => "too few of its replicas serve",
+        }
+    }
 }

@@ -33,9 +33,8 @@ mod trial;
 
 use rand::Rng;
 
-pub use diagnosis::DownReason;
 pub use draw::LONGEST_DRAW;
-pub use event::{Cause, Event, Observer};
+pub use event::{Cause, DownReason, Event, Observer};
 pub use outcome::TrialOutcome;
 pub use trial::{MAX_ATTEMPTS, Workspace};
 

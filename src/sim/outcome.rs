@@ -25,6 +25,9 @@ pub struct TrialOutcome {
     pub finish: Vec<f64>,
     /// Per team: minutes of work done (sum over its steps).
     pub busy: Vec<f64>,
+    /// Per step: its effect could not take effect in this trial (no power, an intruder still
+    /// active, no good backup, ...).
+    pub effect_failed: Vec<bool>,
     /// Per business service: minutes it was actually down (the sum of its outages, within
     /// the horizon).
     pub downtime: Vec<f64>,
@@ -95,6 +98,7 @@ impl TrialOutcome {
     pub(crate) fn reset(&mut self) {
         self.critical.fill(false);
         self.attempts.fill(0);
+        self.effect_failed.fill(false);
         self.start.fill(f64::NAN);
         self.finish.fill(f64::NAN);
         self.busy.fill(0.0);

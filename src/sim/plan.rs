@@ -11,6 +11,7 @@ use super::event::{Event, Observer};
 use super::queue::Action;
 use super::state::NONE;
 use super::trial::{MAX_ATTEMPTS, Trial};
+use crate::model::WaitAtom;
 
 impl<O: Observer> Trial<'_, O> {
     /// Step `i`'s last attempt finished now.
@@ -26,10 +27,11 @@ impl<O: Observer> Trial<'_, O> {
         self.emit(t, || Event::StepDone { step: i, attempts });
         let plan = self.plan;
         let hot = &plan.steps[i];
-        if hot.has_effect
-            && let Some(e) = &self.sc.steps[i].effect
-        {
-            self.apply(i, e);
+        if hot.has_effect {
+            let sc = self.sc;
+            for e in &sc.steps[i].effects {
+                self.apply(i, e);
+            }
         }
         let team = hot.team as usize;
         self.progress.free[team] += 1;
@@ -99,6 +101,62 @@ impl<O: Observer> Trial<'_, O> {
             self.skip(i, cause);
             return;
         }
+        if self.plan.steps[i].waits && !self.wait_holds(i) {
+            self.emit(self.now, || Event::StepAwaitsWorld { step: i });
+            self.progress.world_wait.push((i as u32, cause));
+            return;
+        }
+        self.await_level(i, cause);
+    }
+
+    /// Whether what step `i` waits for in the world holds now: one of its alternatives, each
+    /// with all of its facts.
+    fn wait_holds(&self, i: usize) -> bool {
+        let sc = self.sc;
+        let w = &*self.world;
+        sc.steps[i].wait.iter().any(|all| {
+            all.iter().all(|a| match *a {
+                WaitAtom::Up(c) => w.serving(c),
+                WaitAtom::Down(c) => !w.serving(c),
+                WaitAtom::Powered(f) => w.serving(f),
+                WaitAtom::Contained => w.contained_at.is_finite() || w.landed_at.iter().all(|l| l.is_nan()),
+                WaitAtom::Restored(st) => !w.store_lost(st),
+                WaitAtom::Lost(st) => w.store_lost(st),
+                WaitAtom::ServiceUp(s) => w.svc_up[s],
+                WaitAtom::ServiceDown(s) => !w.svc_up[s],
+            })
+        })
+    }
+
+    /// The world changed: the steps whose wait now holds go on, in the order they began to
+    /// wait. The change held them back last, not a step: their critical path ends here.
+    #[inline]
+    pub(crate) fn recheck_waits(&mut self) {
+        if self.progress.world_wait.is_empty() {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.progress.world_wait);
+        let mut kept = Vec::with_capacity(waiting.len());
+        let mut released = Vec::new();
+        for (j, cause) in waiting {
+            if self.wait_holds(j as usize) {
+                released.push(j);
+            } else {
+                kept.push((j, cause));
+            }
+        }
+        self.progress.world_wait = kept;
+        for j in released {
+            self.emit(self.now, || Event::StepWaitOver { step: j as usize });
+            self.await_level(j as usize, NONE);
+        }
+    }
+
+    /// A ready step whose conditions hold and whose wait is over: wait for its level, or go
+    /// to its team.
+    #[inline]
+    fn await_level(&mut self, i: usize, cause: u32) {
+        let when = &self.sc.steps[i].when;
         if let Some(level) = when.level
             && self.out.level.is_none_or(|l| l < level)
         {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::Cause;
 use super::{Event, Observer, TrialOutcome, Workspace, rng::TrialStreams, run_trial};
-use crate::model::{Clock, FaultKind, Scenario, Watch};
+use crate::model::{Clock, FaultKind, Scenario, WaitAtom, Watch};
 use crate::text::{clock, human, printable, wall_clock};
 
 /// Collects a trial's events in the order they happen.
@@ -44,6 +44,11 @@ pub fn replay(sc: &Scenario, seed: u64, trial: u64) -> Trace {
     let mut ws = Workspace::new(sc);
     let mut rec = Recorder::default();
     run_trial(sc, TrialStreams::new(seed, trial), &mut ws, &mut rec);
+    // Steps still waiting for the world when nothing more happens never ran: say so last.
+    let end = rec.events.iter().map(|e| e.0).fold(f64::NEG_INFINITY, f64::max).max(ws.out.t0);
+    for &(step, _) in &ws.progress.world_wait {
+        rec.on(end, Event::StepNeverRan { step: step as usize });
+    }
     Trace {
         events: rec.sorted(),
         outcome: ws.out,
@@ -162,6 +167,27 @@ pub fn render(sc: &Scenario, seed: u64, trial: u64, tr: &Trace) -> String {
     out
 }
 
+/// A step's `wait` in words: "feed-a powered and attack contained", alternatives joined
+/// by "or".
+fn wait_text(sc: &Scenario, wait: &[Vec<WaitAtom>]) -> String {
+    let comps = &sc.topology.components;
+    let fact = |a: &WaitAtom| match *a {
+        WaitAtom::Up(c) => format!("{} up", comps[c].name),
+        WaitAtom::Down(c) => format!("{} down", comps[c].name),
+        WaitAtom::Powered(f) => format!("{} powered", comps[f].name),
+        WaitAtom::Contained => "attack contained".to_string(),
+        WaitAtom::Restored(s) => format!("store {} restored", sc.stores[s].name),
+        WaitAtom::Lost(s) => format!("store {} lost", sc.stores[s].name),
+        WaitAtom::ServiceUp(s) => format!("service {} up", sc.services[s].name),
+        WaitAtom::ServiceDown(s) => format!("service {} down", sc.services[s].name),
+    };
+    let clause = |all: &Vec<WaitAtom>| all.iter().map(fact).collect::<Vec<_>>().join(" and ");
+    if wait.len() == 1 {
+        return clause(&wait[0]);
+    }
+    wait.iter().map(|all| format!("({})", clause(all))).collect::<Vec<_>>().join(" or ")
+}
+
 fn cause_text(sc: &Scenario, c: &Cause) -> String {
     match c {
         Cause::Fault(f) => format!("fault {}", sc.topology.faults[*f].id),
@@ -260,6 +286,13 @@ fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
             kind.name()
         ),
         Event::StepAwaitsLevel { step, level } => format!("step {} waits for level \"{}\"", sc.steps[*step].id, sc.levels[*level]),
+        Event::StepAwaitsWorld { step } => format!("step {} waits for {}", sc.steps[*step].id, wait_text(sc, &sc.steps[*step].wait)),
+        Event::StepWaitOver { step } => format!("step {}: what it waited for holds", sc.steps[*step].id),
+        Event::StepNeverRan { step } => format!(
+            "step {} never ran: it still waits for {}",
+            sc.steps[*step].id,
+            wait_text(sc, &sc.steps[*step].wait)
+        ),
         Event::StepAwaitsTeam { step } => {
             let s = &sc.steps[*step];
             format!("step {} waits for team {} to be paged", s.id, sc.teams[s.team].name)

@@ -30,6 +30,8 @@ pub(crate) struct HotStep {
     /// Whether the step has a condition to look at (`when`) or an effect to carry out.
     pub(crate) conditional: bool,
     pub(crate) has_effect: bool,
+    /// Whether the step waits for the world (`wait`).
+    pub(crate) waits: bool,
     /// How many steps it waits for.
     pub(crate) after: u32,
     /// Range of `Plan::succ` with the steps that wait for it.
@@ -65,12 +67,23 @@ impl Plan {
                     key: s.key,
                     fail: s.fail,
                     team: s.team as u32,
-                    restores: match s.effect {
-                        Some(Effect::Restore(st)) => st as u32,
-                        _ => NONE,
-                    },
-                    conditional: w.fault.is_some() || w.level.is_some() || w.down.is_some() || w.up.is_some() || w.lost.is_some(),
-                    has_effect: s.effect.is_some(),
+                    // The first restore's store (its restore time is added to the step).
+                    restores: s
+                        .effects
+                        .iter()
+                        .find_map(|e| match e {
+                            Effect::Restore(st) => Some(*st as u32),
+                            _ => None,
+                        })
+                        .unwrap_or(NONE),
+                    conditional: w.fault.is_some()
+                        || w.level.is_some()
+                        || w.down.is_some()
+                        || w.up.is_some()
+                        || w.lost.is_some()
+                        || !s.wait.is_empty(),
+                    has_effect: !s.effects.is_empty(),
+                    waits: !s.wait.is_empty(),
                     after: s.after.len() as u32,
                     succ: (a, succ.len() as u32),
                 }
@@ -120,6 +133,9 @@ pub(crate) struct Progress {
     pub(crate) level_wait: Vec<(u32, u32)>,
     /// Per fault kind: steps ready but waiting for a fault of that kind to be detected.
     pub(crate) fault_wait: [Vec<(u32, u32)>; 4],
+    /// Steps ready but waiting for the world (`wait`), with their cause, in the order they
+    /// began to wait; checked again after every change of the world.
+    pub(crate) world_wait: Vec<(u32, u32)>,
     /// Per fault kind: a fault of that kind has raised an alert.
     pub(crate) alerted: [bool; 4],
     /// Incident opened (first alert) and acknowledged.
@@ -164,6 +180,7 @@ impl Progress {
         self.paged.fill(false);
         self.level_wait.clear();
         self.fault_wait.iter_mut().for_each(Vec::clear);
+        self.world_wait.clear();
         self.alerted = [false; 4];
         self.opened = false;
         self.acked = false;
@@ -177,13 +194,14 @@ impl Progress {
     }
 
     /// The plan has closed: the incident was acknowledged, no step is running, and none waits
-    /// (for a level, an alert, a team or a slot). Impact that grows afterwards no longer
+    /// (for a level, an alert, the world, a team or a slot). Impact that grows afterwards no longer
     /// raises the level (the leak is measured until then).
     pub(crate) fn closed(&self) -> bool {
         self.acked
             && self.running == 0
             && self.level_wait.is_empty()
             && self.fault_wait.iter().all(Vec::is_empty)
+            && self.world_wait.is_empty()
             && self.unengaged.iter().all(Vec::is_empty)
             && self.queues.iter().all(VecDeque::is_empty)
     }
@@ -212,6 +230,7 @@ impl Workspace {
             out: TrialOutcome {
                 critical: vec![false; n],
                 attempts: vec![0; n],
+                effect_failed: vec![false; n],
                 start: vec![f64::NAN; n],
                 finish: vec![f64::NAN; n],
                 busy: vec![0.0; nt],

@@ -27,6 +27,8 @@ pub struct Summary {
     pub critical: Vec<u64>,
     /// Per step: attempts made over all trials.
     pub attempts: Vec<u64>,
+    /// Per step: trials in which its effect failed.
+    pub effect_failed: Vec<u64>,
     /// Per team: sum of per-trial utilization, fixed point.
     utilization: Vec<i128>,
     /// Per business service: minutes actually down (the sum of its outages).
@@ -65,6 +67,7 @@ impl Summary {
             close: Sketch::new(),
             critical: vec![0; sc.steps.len()],
             attempts: vec![0; sc.steps.len()],
+            effect_failed: vec![0; sc.steps.len()],
             utilization: vec![0; sc.teams.len()],
             downtime: vec![Sketch::new(); sc.services.len()],
             longest_outage: vec![Sketch::new(); sc.services.len()],
@@ -94,6 +97,9 @@ impl Summary {
         }
         for (a, &n) in self.attempts.iter_mut().zip(&o.attempts) {
             *a += n as u64;
+        }
+        for (a, &f) in self.effect_failed.iter_mut().zip(&o.effect_failed) {
+            *a += f as u64;
         }
         for (team, u) in self.utilization.iter_mut().enumerate() {
             *u += super::sketch::fixed(o.utilization(sc, team) * SHARE_SCALE);
@@ -131,6 +137,9 @@ impl Summary {
             *a += b;
         }
         for (a, b) in self.attempts.iter_mut().zip(&other.attempts) {
+            *a += b;
+        }
+        for (a, b) in self.effect_failed.iter_mut().zip(&other.effect_failed) {
             *a += b;
         }
         for (a, b) in self.utilization.iter_mut().zip(&other.utilization) {
@@ -201,6 +210,11 @@ impl Summary {
         let mut idx: Vec<usize> = (0..self.critical.len()).collect();
         idx.sort_by(|&a, &b| self.critical[b].cmp(&self.critical[a]).then(a.cmp(&b)));
         idx
+    }
+
+    /// Share of trials in which step `i`'s effect failed.
+    pub fn effect_failure(&self, i: usize) -> f64 {
+        share(self.effect_failed[i], self.trials)
     }
 
     /// Mean attempts of step `i` per trial.

@@ -393,6 +393,11 @@ fn table() -> Vec<(&'static str, &'static str, Use)> {
             },
         ),
         ("step", "effect", Always("what it does (exactly one action)")),
+        (
+            "step",
+            "wait",
+            Always("what it waits for in the world; an empty wait is refused (tests/it/waits.rs)"),
+        ),
         ("when", "fault", Always("condition")),
         ("when", "level", Always("condition")),
         ("when", "down", Always("condition")),

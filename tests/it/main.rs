@@ -16,3 +16,4 @@ mod readme;
 mod regressions;
 mod reports;
 mod topology;
+mod waits;
