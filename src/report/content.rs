@@ -4,6 +4,9 @@
 use super::doc::{Block, Doc, Tone};
 use super::full::{Context, VERDICT_TARGET};
 use super::timeline::{self, MAX_ROWS};
+use super::verdict;
+use crate::check::results;
+use crate::check::{ScenarioCheck, Verdict};
 use crate::plot::Chart;
 use crate::sensitivity::{self, Sensitivity};
 use crate::sim::trace::wall_clock_at;
@@ -54,8 +57,112 @@ fn chart_or_note(out: &mut Vec<Block>, charts: &[Chart], name: &str) {
     }
 }
 
-/// The verdict: its tone and sentence.
+/// The verdict: its tone and sentence. By the scenario's `[expect]` objectives when
+/// [`Context::check`] holds them, else by the RTO rule ([`rto_verdict`]).
 pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
+    match ctx.check {
+        Some(c) => objectives_verdict(c),
+        None => rto_verdict(ctx),
+    }
+}
+
+/// The headline word of the verdict, after the rule it follows.
+pub fn verdict_word(ctx: &Context<'_>, tone: Tone) -> &'static str {
+    if ctx.check.is_some() { tone.objectives_word() } else { tone.word() }
+}
+
+/// The sentence that says which rule the verdict follows.
+pub fn verdict_rule(ctx: &Context<'_>) -> String {
+    match ctx.check {
+        Some(c) => format!(
+            "Verdict by the scenario's {} objective{} (as `drillsim check`): seed {}, {}% intervals over all of the check's looks, {} trials in all.",
+            c.results.len(),
+            if c.results.len() == 1 { "" } else { "s" },
+            c.seed,
+            100.0 * verdict::CONFIDENCE,
+            c.trials
+        ),
+        None if ctx.sc.services.iter().all(|s| s.rto.is_none()) => {
+            "No objectives in `[expect]` and no RTO set: nothing to judge against.".into()
+        }
+        None => format!(
+            "No objectives in `[expect]`: verdict by RTO met in \u{2265}{:.0}% of trials (every business service with an RTO).",
+            100.0 * VERDICT_TARGET
+        ),
+    }
+}
+
+/// The objectives' table, as `drillsim check` prints it: objective, estimate, interval,
+/// trials, verdict.
+pub fn objectives_table(c: &ScenarioCheck) -> Block {
+    let rows = c
+        .results
+        .iter()
+        .map(|r| {
+            vec![
+                r.objective.text.clone(),
+                results::value(r.estimate, r.objective.is_share()),
+                results::interval_text(r),
+                r.trials.to_string(),
+                r.verdict.as_str().to_string(),
+            ]
+        })
+        .collect();
+    let ci = format!("{}% interval", 100.0 * verdict::CONFIDENCE);
+    Block::Table {
+        head: heads(&["objective", "estimate", &ci, "trials", "verdict"]),
+        rows,
+        numeric: vec![false, true, false, true, false],
+    }
+}
+
+fn objectives_verdict(c: &ScenarioCheck) -> (Tone, String) {
+    let (missed, uncertain) = verdict::counts(c);
+    let n = c.results.len();
+    let names = |v: Verdict| {
+        c.results
+            .iter()
+            .filter(|r| r.verdict == v)
+            .map(|r| {
+                format!(
+                    "`{}` (estimate {})",
+                    r.objective.text,
+                    results::value(r.estimate, r.objective.is_share())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if missed > 0 {
+        let also = if uncertain > 0 {
+            format!("; {uncertain} not certain")
+        } else {
+            String::new()
+        };
+        (
+            Tone::Bad,
+            format!("The plan misses {missed} of its {n} objectives: {}{also}.", names(Verdict::Missed)),
+        )
+    } else if uncertain > 0 {
+        (
+            Tone::Warn,
+            format!(
+                "No objective is missed, but {uncertain} of {n} are not certain after {} trials: {}.",
+                c.trials,
+                names(Verdict::NotCertain)
+            ),
+        )
+    } else {
+        (
+            Tone::Good,
+            format!("The plan meets all {n} of its objectives, each with its whole interval on the promised side."),
+        )
+    }
+}
+
+/// The verdict by the RTO rule: every business service back within its RTO in at least
+/// [`VERDICT_TARGET`] of trials.
+pub fn rto_verdict(ctx: &Context<'_>) -> (Tone, String) {
     let (sc, sum) = (ctx.sc, ctx.sum);
     let r = &sum.recovery;
     let typical = format!(
@@ -221,7 +328,15 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
 fn verdict_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Verdict".into()));
     let (tone, text) = verdict(ctx);
-    b.push(Block::Verdict(tone, text));
+    b.push(Block::Verdict {
+        tone,
+        word: verdict_word(ctx, tone).into(),
+        text,
+    });
+    b.push(Block::Para(verdict_rule(ctx)));
+    if let Some(c) = ctx.check {
+        b.push(objectives_table(c));
+    }
     b.push(Block::List(findings(ctx)));
 }
 
