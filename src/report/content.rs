@@ -7,6 +7,7 @@ use super::timeline::{self, MAX_ROWS};
 use super::verdict;
 use crate::check::results;
 use crate::check::{ScenarioCheck, Verdict};
+use crate::model::objective::Bound;
 use crate::plot::Chart;
 use crate::sensitivity::{self, Sensitivity};
 use crate::sim::trace::wall_clock_at;
@@ -275,23 +276,108 @@ fn findings(ctx: &Context<'_>) -> Vec<String> {
         ));
     }
     if let Some(s) = ctx.sensitivity {
-        out.push(fix_first(s));
+        out.push(fix_first(ctx, s));
     }
     out
 }
 
-fn fix_first(s: &Sensitivity) -> String {
-    let helpful: Vec<String> = s
-        .levers
+/// The measure "fix first" ranks levers by: the verdict's own.
+enum FixMeasure {
+    /// The objective (by index) that is missed, or else closest to failing.
+    Objective(usize),
+    /// The share of trials in which this business service (the weakest) is back within its RTO.
+    Rto(usize),
+    /// p95 recovery (nothing else to judge against).
+    P95,
+}
+
+fn fix_measure(ctx: &Context<'_>) -> FixMeasure {
+    if let Some(c) = ctx.check {
+        // Relative margin: how far the estimate sits on the promised side of the threshold.
+        let margin = |r: &crate::check::ObjectiveResult| {
+            let o = &r.objective;
+            let m = match o.bound {
+                Bound::AtMost => o.threshold - r.estimate,
+                Bound::AtLeast => r.estimate - o.threshold,
+            };
+            m / o.threshold.abs().max(1e-9)
+        };
+        let pick = c
+            .results
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                (a.1.verdict != Verdict::Missed)
+                    .cmp(&(b.1.verdict != Verdict::Missed))
+                    .then(margin(a.1).total_cmp(&margin(b.1)))
+                    .then(a.0.cmp(&b.0))
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = pick {
+            return FixMeasure::Objective(i);
+        }
+    }
+    let sum = ctx.sum;
+    ctx.sc
+        .services
         .iter()
-        .filter(|l| l.delta_p95 <= -1.0)
+        .enumerate()
+        .filter(|(_, s)| s.rto.is_some())
+        .min_by(|a, b| sum.rto_met_share(a.0).total_cmp(&sum.rto_met_share(b.0)).then(a.0.cmp(&b.0)))
+        .map(|(i, _)| FixMeasure::Rto(i))
+        .unwrap_or(FixMeasure::P95)
+}
+
+fn fix_first(ctx: &Context<'_>, s: &Sensitivity) -> String {
+    let measure = fix_measure(ctx);
+    // Gain on the measure (positive: better), and how it is printed.
+    let gain = |l: &sensitivity::Lever| -> f64 {
+        match measure {
+            FixMeasure::Objective(i) => {
+                let d = l.figures.objectives[i] - s.base.objectives[i];
+                match ctx.sc.objectives[i].bound {
+                    Bound::AtMost => -d,
+                    Bound::AtLeast => d,
+                }
+            }
+            FixMeasure::Rto(i) => l.figures.rto_met[i] - s.base.rto_met[i],
+            FixMeasure::P95 => -l.delta_p95,
+        }
+    };
+    let share = match measure {
+        FixMeasure::Objective(i) => ctx.sc.objectives[i].is_share(),
+        FixMeasure::Rto(_) => true,
+        FixMeasure::P95 => false,
+    };
+    let min_gain = if share { 0.001 } else { 1.0 };
+    let mut ranked: Vec<&sensitivity::Lever> = s.levers.iter().filter(|l| gain(l) >= min_gain).collect();
+    // Stable: equal gains keep the analysis's order (by p95, then mean).
+    ranked.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
+    let helpful: Vec<String> = ranked
+        .iter()
         .take(3)
-        .map(|l| format!("{} ({:+.1} min)", l.label, l.delta_p95))
+        .map(|l| {
+            let g = gain(l);
+            let fig = if share {
+                format!("{:+.1} points", 100.0 * g)
+            } else {
+                format!("{:+.1} min", -g)
+            };
+            format!("{} ({fig})", l.label)
+        })
         .collect();
+    let by = match measure {
+        FixMeasure::Objective(i) => format!("by effect on the objective closest to failing, `{}`", ctx.sc.objectives[i].text),
+        FixMeasure::Rto(i) => format!(
+            "by effect on the share of trials {} is back within its RTO",
+            ctx.sc.services[i].name
+        ),
+        FixMeasure::P95 => "by effect on p95 recovery".into(),
+    };
     if helpful.is_empty() {
-        "Fix first: no single lever tried (a step 20% faster, one more person in a team) moves p95 recovery by a minute or more.".into()
+        format!("Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team) improves it noticeably.")
     } else {
-        format!("Fix first, by effect on p95 recovery: {}.", helpful.join("; "))
+        format!("Fix first, {by}: {}.", helpful.join("; "))
     }
 }
 

@@ -993,3 +993,34 @@ fn without_objectives_the_verdict_is_by_the_rto_rule_and_says_so() {
             .any(|b| matches!(b, Block::Table { head, .. } if head[0] == "objective"))
     );
 }
+
+#[test]
+fn fix_first_ranks_levers_by_the_objective_closest_to_failing() {
+    let sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    let sum = summarize_range(&sc, 1, 0..2000, None);
+    let opt = full::Options {
+        sensitivity_trials: 400,
+        ..options("md")
+    };
+    let files = report::build(&sc, 1, &sum, None, &opt).unwrap();
+    let md = text(file(&files, "report.md"));
+    // ecommerce's RTO share (about 92% against 88%) is the objective with the smallest margin.
+    let o = sc
+        .objectives
+        .iter()
+        .position(|o| o.text == "services.ecommerce rto_met >= 88%")
+        .unwrap();
+    let s = sensitivity::analyse(&sc, 1, sensitivity::trials_per_lever(&sc, 400, sum.trials));
+    let best = s
+        .levers
+        .iter()
+        .max_by(|a, b| (a.figures.objectives[o] - s.base.objectives[o]).total_cmp(&(b.figures.objectives[o] - s.base.objectives[o])))
+        .unwrap();
+    let gain = 100.0 * (best.figures.objectives[o] - s.base.objectives[o]);
+    assert!(gain > 0.0);
+    let line = format!(
+        "Fix first, by effect on the objective closest to failing, `services.ecommerce rto_met >= 88%`: {} ({gain:+.1} points)",
+        best.label
+    );
+    assert!(md.contains(&line), "no {line} in {md}");
+}
