@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::batch::summarize_range;
 use crate::model::{Scenario, StepId, TeamId};
 use crate::stats::Summary;
+use crate::stats::interval;
 
 /// Trials per lever by default (and for the base they are compared with): with common random
 /// numbers a lever's effect on p95 is stable to well under a minute at this size, and all
@@ -68,17 +69,21 @@ pub struct Figures {
     pub p99: f64,
     /// Per business service: share of trials back within its RTO.
     pub rto_met: Vec<f64>,
+    /// Per `[expect]` objective of the scenario, its point estimate (as `drillsim check`
+    /// estimates it), so a lever can be ranked by its effect on the verdict's own measure.
+    pub objectives: Vec<f64>,
 }
 
 impl Figures {
-    /// The figures of a summary.
-    pub fn of(sum: &Summary) -> Figures {
+    /// The figures of a summary of `sc`.
+    pub fn of(sc: &Scenario, sum: &Summary) -> Figures {
         Figures {
             mean: sum.recovery.mean(),
             p50: sum.recovery.quantile(0.5),
             p95: sum.recovery.quantile(0.95),
             p99: sum.recovery.quantile(0.99),
             rto_met: (0..sum.rto_met.len()).map(|i| sum.rto_met_share(i)).collect(),
+            objectives: sc.objectives.iter().map(|o| interval::estimate(o, sum, 1.0).0).collect(),
         }
     }
 }
@@ -197,14 +202,14 @@ pub fn analyse(sc: &Scenario, seed: u64, trials: u64) -> Sensitivity {
         s
     };
     let p95 = |s: &Summary| s.recovery.quantile(0.95);
-    let base = Figures::of(&base_sum);
+    let base = Figures::of(sc, &base_sum);
     let mut sq = 0.0;
     let mut levers: Vec<Lever> = kinds
         .iter()
         .enumerate()
         .map(|(i, &kind)| {
             let (a, b) = (&halves[2 * i + 2], &halves[2 * i + 3]);
-            let figures = Figures::of(&whole(a, b));
+            let figures = Figures::of(sc, &whole(a, b));
             let half_gap = 0.5 * ((p95(a) - p95(&halves[0])) - (p95(b) - p95(&halves[1])));
             sq += half_gap * half_gap;
             Lever {

@@ -93,7 +93,8 @@ pub fn value(x: f64, share: bool) -> String {
     }
 }
 
-fn interval_text(r: &ObjectiveResult) -> String {
+/// An objective's interval as printed, e.g. `[4.41 min, 4.77 min]`.
+pub fn interval_text(r: &ObjectiveResult) -> String {
     let s = r.objective.is_share();
     format!("[{}, {}]", value(r.interval.lo, s), value(r.interval.hi, s))
 }

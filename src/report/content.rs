@@ -4,6 +4,10 @@
 use super::doc::{Block, Doc, Tone};
 use super::full::{Context, VERDICT_TARGET};
 use super::timeline::{self, MAX_ROWS};
+use super::verdict;
+use crate::check::results;
+use crate::check::{ScenarioCheck, Verdict};
+use crate::model::objective::Bound;
 use crate::plot::Chart;
 use crate::sensitivity::{self, Sensitivity};
 use crate::sim::trace::wall_clock_at;
@@ -54,8 +58,112 @@ fn chart_or_note(out: &mut Vec<Block>, charts: &[Chart], name: &str) {
     }
 }
 
-/// The verdict: its tone and sentence.
+/// The verdict: its tone and sentence. By the scenario's `[expect]` objectives when
+/// [`Context::check`] holds them, else by the RTO rule ([`rto_verdict`]).
 pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
+    match ctx.check {
+        Some(c) => objectives_verdict(c),
+        None => rto_verdict(ctx),
+    }
+}
+
+/// The headline word of the verdict, after the rule it follows.
+pub fn verdict_word(ctx: &Context<'_>, tone: Tone) -> &'static str {
+    if ctx.check.is_some() { tone.objectives_word() } else { tone.word() }
+}
+
+/// The sentence that says which rule the verdict follows.
+pub fn verdict_rule(ctx: &Context<'_>) -> String {
+    match ctx.check {
+        Some(c) => format!(
+            "Verdict by the scenario's {} objective{} (as `drillsim check`): seed {}, {}% intervals over all of the check's looks, {} trials in all.",
+            c.results.len(),
+            if c.results.len() == 1 { "" } else { "s" },
+            c.seed,
+            100.0 * verdict::CONFIDENCE,
+            c.trials
+        ),
+        None if ctx.sc.services.iter().all(|s| s.rto.is_none()) => {
+            "No objectives in `[expect]` and no RTO set: nothing to judge against.".into()
+        }
+        None => format!(
+            "No objectives in `[expect]`: verdict by RTO met in \u{2265}{:.0}% of trials (every business service with an RTO).",
+            100.0 * VERDICT_TARGET
+        ),
+    }
+}
+
+/// The objectives' table, as `drillsim check` prints it: objective, estimate, interval,
+/// trials, verdict.
+pub fn objectives_table(c: &ScenarioCheck) -> Block {
+    let rows = c
+        .results
+        .iter()
+        .map(|r| {
+            vec![
+                r.objective.text.clone(),
+                results::value(r.estimate, r.objective.is_share()),
+                results::interval_text(r),
+                r.trials.to_string(),
+                r.verdict.as_str().to_string(),
+            ]
+        })
+        .collect();
+    let ci = format!("{}% interval", 100.0 * verdict::CONFIDENCE);
+    Block::Table {
+        head: heads(&["objective", "estimate", &ci, "trials", "verdict"]),
+        rows,
+        numeric: vec![false, true, false, true, false],
+    }
+}
+
+fn objectives_verdict(c: &ScenarioCheck) -> (Tone, String) {
+    let (missed, uncertain) = verdict::counts(c);
+    let n = c.results.len();
+    let names = |v: Verdict| {
+        c.results
+            .iter()
+            .filter(|r| r.verdict == v)
+            .map(|r| {
+                format!(
+                    "`{}` (estimate {})",
+                    r.objective.text,
+                    results::value(r.estimate, r.objective.is_share())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if missed > 0 {
+        let also = if uncertain > 0 {
+            format!("; {uncertain} not certain")
+        } else {
+            String::new()
+        };
+        (
+            Tone::Bad,
+            format!("The plan misses {missed} of its {n} objectives: {}{also}.", names(Verdict::Missed)),
+        )
+    } else if uncertain > 0 {
+        (
+            Tone::Warn,
+            format!(
+                "No objective is missed, but {uncertain} of {n} are not certain after {} trials: {}.",
+                c.trials,
+                names(Verdict::NotCertain)
+            ),
+        )
+    } else {
+        (
+            Tone::Good,
+            format!("The plan meets all {n} of its objectives, each with its whole interval on the promised side."),
+        )
+    }
+}
+
+/// The verdict by the RTO rule: every business service back within its RTO in at least
+/// [`VERDICT_TARGET`] of trials.
+pub fn rto_verdict(ctx: &Context<'_>) -> (Tone, String) {
     let (sc, sum) = (ctx.sc, ctx.sum);
     let r = &sum.recovery;
     let typical = format!(
@@ -168,23 +276,108 @@ fn findings(ctx: &Context<'_>) -> Vec<String> {
         ));
     }
     if let Some(s) = ctx.sensitivity {
-        out.push(fix_first(s));
+        out.push(fix_first(ctx, s));
     }
     out
 }
 
-fn fix_first(s: &Sensitivity) -> String {
-    let helpful: Vec<String> = s
-        .levers
+/// The measure "fix first" ranks levers by: the verdict's own.
+enum FixMeasure {
+    /// The objective (by index) that is missed, or else closest to failing.
+    Objective(usize),
+    /// The share of trials in which this business service (the weakest) is back within its RTO.
+    Rto(usize),
+    /// p95 recovery (nothing else to judge against).
+    P95,
+}
+
+fn fix_measure(ctx: &Context<'_>) -> FixMeasure {
+    if let Some(c) = ctx.check {
+        // Relative margin: how far the estimate sits on the promised side of the threshold.
+        let margin = |r: &crate::check::ObjectiveResult| {
+            let o = &r.objective;
+            let m = match o.bound {
+                Bound::AtMost => o.threshold - r.estimate,
+                Bound::AtLeast => r.estimate - o.threshold,
+            };
+            m / o.threshold.abs().max(1e-9)
+        };
+        let pick = c
+            .results
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                (a.1.verdict != Verdict::Missed)
+                    .cmp(&(b.1.verdict != Verdict::Missed))
+                    .then(margin(a.1).total_cmp(&margin(b.1)))
+                    .then(a.0.cmp(&b.0))
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = pick {
+            return FixMeasure::Objective(i);
+        }
+    }
+    let sum = ctx.sum;
+    ctx.sc
+        .services
         .iter()
-        .filter(|l| l.delta_p95 <= -1.0)
+        .enumerate()
+        .filter(|(_, s)| s.rto.is_some())
+        .min_by(|a, b| sum.rto_met_share(a.0).total_cmp(&sum.rto_met_share(b.0)).then(a.0.cmp(&b.0)))
+        .map(|(i, _)| FixMeasure::Rto(i))
+        .unwrap_or(FixMeasure::P95)
+}
+
+fn fix_first(ctx: &Context<'_>, s: &Sensitivity) -> String {
+    let measure = fix_measure(ctx);
+    // Gain on the measure (positive: better), and how it is printed.
+    let gain = |l: &sensitivity::Lever| -> f64 {
+        match measure {
+            FixMeasure::Objective(i) => {
+                let d = l.figures.objectives[i] - s.base.objectives[i];
+                match ctx.sc.objectives[i].bound {
+                    Bound::AtMost => -d,
+                    Bound::AtLeast => d,
+                }
+            }
+            FixMeasure::Rto(i) => l.figures.rto_met[i] - s.base.rto_met[i],
+            FixMeasure::P95 => -l.delta_p95,
+        }
+    };
+    let share = match measure {
+        FixMeasure::Objective(i) => ctx.sc.objectives[i].is_share(),
+        FixMeasure::Rto(_) => true,
+        FixMeasure::P95 => false,
+    };
+    let min_gain = if share { 0.001 } else { 1.0 };
+    let mut ranked: Vec<&sensitivity::Lever> = s.levers.iter().filter(|l| gain(l) >= min_gain).collect();
+    // Stable: equal gains keep the analysis's order (by p95, then mean).
+    ranked.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
+    let helpful: Vec<String> = ranked
+        .iter()
         .take(3)
-        .map(|l| format!("{} ({:+.1} min)", l.label, l.delta_p95))
+        .map(|l| {
+            let g = gain(l);
+            let fig = if share {
+                format!("{:+.1} points", 100.0 * g)
+            } else {
+                format!("{:+.1} min", -g)
+            };
+            format!("{} ({fig})", l.label)
+        })
         .collect();
+    let by = match measure {
+        FixMeasure::Objective(i) => format!("by effect on the objective closest to failing, `{}`", ctx.sc.objectives[i].text),
+        FixMeasure::Rto(i) => format!(
+            "by effect on the share of trials {} is back within its RTO",
+            ctx.sc.services[i].name
+        ),
+        FixMeasure::P95 => "by effect on p95 recovery".into(),
+    };
     if helpful.is_empty() {
-        "Fix first: no single lever tried (a step 20% faster, one more person in a team) moves p95 recovery by a minute or more.".into()
+        format!("Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team) improves it noticeably.")
     } else {
-        format!("Fix first, by effect on p95 recovery: {}.", helpful.join("; "))
+        format!("Fix first, {by}: {}.", helpful.join("; "))
     }
 }
 
@@ -221,7 +414,15 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
 fn verdict_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Verdict".into()));
     let (tone, text) = verdict(ctx);
-    b.push(Block::Verdict(tone, text));
+    b.push(Block::Verdict {
+        tone,
+        word: verdict_word(ctx, tone).into(),
+        text,
+    });
+    b.push(Block::Para(verdict_rule(ctx)));
+    if let Some(c) = ctx.check {
+        b.push(objectives_table(c));
+    }
     b.push(Block::List(findings(ctx)));
 }
 

@@ -16,13 +16,23 @@ pub enum Tone {
 }
 
 impl Tone {
-    /// The word shown with the verdict.
+    /// The word shown with a verdict by the RTO rule.
     pub fn word(self) -> &'static str {
         match self {
             Tone::Good => "MEETS RTO",
             Tone::Warn => "AT RISK",
             Tone::Bad => "MISSES RTO",
             Tone::Info => "NO RTO SET",
+        }
+    }
+
+    /// The word shown with a verdict by the scenario's `[expect]` objectives.
+    pub fn objectives_word(self) -> &'static str {
+        match self {
+            Tone::Good => "MEETS ITS OBJECTIVES",
+            Tone::Warn => "NOT CERTAIN",
+            Tone::Bad => "MISSES AN OBJECTIVE",
+            Tone::Info => "NO OBJECTIVES",
         }
     }
 }
@@ -34,8 +44,16 @@ pub enum Block {
     Heading(u8, String),
     /// A paragraph of plain text.
     Para(String),
-    /// The plan's verdict: a word for its tone and one sentence.
-    Verdict(Tone, String),
+    /// The plan's verdict: its tone, the word shown with it (e.g. "MEETS RTO", "MEETS ITS
+    /// OBJECTIVES") and one sentence.
+    Verdict {
+        /// How good the news is.
+        tone: Tone,
+        /// The headline word.
+        word: String,
+        /// The sentence.
+        text: String,
+    },
     /// A bulleted list.
     List(Vec<String>),
     /// A table; `numeric[i]` right-aligns column `i`.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::json::Timing;
-use super::{charts, content, html, json, markdown};
+use super::{charts, content, html, json, markdown, verdict};
+use crate::check::ScenarioCheck;
 use crate::error::WriteError;
 use crate::model::Scenario;
 use crate::output::FileSet;
@@ -195,6 +196,9 @@ pub struct Context<'a> {
     pub sensitivity: Option<&'a Sensitivity>,
     /// The representative trial, if searched.
     pub representative: Option<&'a Representative>,
+    /// The scenario's `[expect]` objectives judged as `drillsim check` judges them
+    /// ([`verdict::judge`]); `None` when it states none (the verdict then uses the RTO rule).
+    pub check: Option<&'a ScenarioCheck>,
     /// How the charts are referred to from Markdown: `Some("png")`, `Some("svg")` or `None`
     /// (no chart files written).
     pub md_images: Option<&'a str>,
@@ -240,6 +244,7 @@ pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, o
     let sens = (opt.sensitivity_trials > 0)
         .then(|| sensitivity::analyse(sc, seed, sensitivity::trials_per_lever(sc, opt.sensitivity_trials, sum.trials)));
     let rep = representative(sc, seed, sum, opt.search);
+    let judged = verdict::judge(sc, seed);
     let ctx = Context {
         sc,
         seed,
@@ -248,6 +253,7 @@ pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, o
         source: opt.source.as_deref(),
         sensitivity: sens.as_ref(),
         representative: rep.as_ref(),
+        check: judged.as_ref(),
         md_images: if f.png {
             Some("png")
         } else if f.svg {

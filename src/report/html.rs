@@ -83,14 +83,14 @@ pub fn render(doc: &Doc, charts: &[Chart]) -> String {
             Block::Para(t) => {
                 let _ = writeln!(o, "<p>{}</p>", prose(t));
             }
-            Block::Verdict(tone, t) => {
+            Block::Verdict { tone, word, text } => {
                 let class = match tone {
                     Tone::Good => "good",
                     Tone::Warn => "warn",
                     Tone::Bad => "bad",
                     Tone::Info => "info",
                 };
-                let _ = writeln!(o, "<div class=\"verdict {class}\"><b>{}</b>{}</div>", tone.word(), prose(t));
+                let _ = writeln!(o, "<div class=\"verdict {class}\"><b>{}</b>{}</div>", esc(word), prose(text));
             }
             Block::List(items) => {
                 o.push_str("<ul>\n");

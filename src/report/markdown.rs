@@ -48,8 +48,8 @@ pub fn render(doc: &Doc, images: Option<&str>) -> String {
             Block::Para(t) => {
                 let _ = writeln!(o, "{}\n", prose(t));
             }
-            Block::Verdict(tone, t) => {
-                let _ = writeln!(o, "> **{}.** {}\n", tone.word(), prose(t));
+            Block::Verdict { word, text, .. } => {
+                let _ = writeln!(o, "> **{}.** {}\n", esc(word), prose(text));
             }
             Block::List(items) => {
                 for i in items {

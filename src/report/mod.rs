@@ -9,5 +9,6 @@ pub mod json;
 pub mod markdown;
 pub mod terminal;
 pub mod timeline;
+pub mod verdict;
 
 pub use full::{Formats, OutFile, add_to, build, write};

@@ -348,7 +348,9 @@ fn a_scenario_without_services_or_stores_says_so() {
 
 #[test]
 fn services_and_stores_get_their_sections_charts_and_verdict() {
-    let (sc, sum) = services_run();
+    let (mut sc, sum) = services_run();
+    // Without its objectives, the verdict is by the RTO rule (see the tests of one verdict).
+    sc.objectives.clear();
     let files = report::build(&sc, 1, &sum, None, &options("all")).unwrap();
     // To look at these charts: DRILLSIM_DUMP=/some/dir cargo test --release services_and
     if let Some(dir) = std::env::var_os("DRILLSIM_DUMP") {
@@ -427,6 +429,7 @@ fn verdict_tones_follow_the_share_within_the_rto() {
             source: None,
             sensitivity: None,
             representative: None,
+            check: None,
             md_images: None,
         };
         let (tone, _) = report::content::verdict(&c);
@@ -837,4 +840,188 @@ fn names_reach_no_terminal_as_control_characters_and_the_replay_command_is_quote
     let quoted = drillsim::text::shell_word(&f);
     assert!(quoted.starts_with('\'') && quoted.contains(r"'\''"), "{quoted}");
     assert!(md.contains(&format!("drillsim trace {quoted} --seed ")), "{md}");
+}
+
+// ---- one verdict: the report judges `[expect]` objectives as `drillsim check` does ----
+
+/// The report's context of a run of `sc`, with its objectives judged as the report judges them.
+fn judged_doc(sc: &Scenario, seed: u64, sum: &Summary) -> (Option<drillsim::check::ScenarioCheck>, report::doc::Doc) {
+    let judged = report::verdict::judge(sc, seed);
+    let ctx = full::Context {
+        sc,
+        seed,
+        sum,
+        timing: None,
+        source: None,
+        sensitivity: None,
+        representative: None,
+        check: judged.as_ref(),
+        md_images: None,
+    };
+    let doc = report::content::doc(&ctx, &[]);
+    (judged, doc)
+}
+
+#[test]
+fn the_report_verdict_is_checks_verdict_objective_by_objective() {
+    use drillsim::report::doc::{Block, Tone};
+    let path = repo("scenarios/plan1/compound.toml");
+    let sc = drillsim::scenario::load(&path).unwrap();
+    assert_eq!(sc.objectives.len(), 4);
+    let seed = sc.seed.unwrap_or(1);
+    let sum = summarize_range(&sc, seed, 0..2000, None);
+    let (judged, doc) = judged_doc(&sc, seed, &sum);
+    let judged = judged.expect("plan 1 compound states objectives");
+
+    // `drillsim check` itself, run as a user runs it, as JSON.
+    let out = drillsim(&repo(""), &["check", "--json", "-", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objs = v["scenarios"][0]["objectives"].as_array().unwrap();
+    assert_eq!(objs.len(), judged.results.len());
+    // JSON's decimal text of a float reads back to within a unit in the last place.
+    let same = |j: &serde_json::Value, x: f64| (j.as_f64().unwrap() - x).abs() <= 1e-12 * x.abs().max(1.0);
+    for (o, r) in objs.iter().zip(&judged.results) {
+        assert_eq!(o["objective"].as_str(), Some(r.objective.text.as_str()));
+        assert!(same(&o["estimate"], r.estimate), "{} {}", r.objective.text, o["estimate"]);
+        assert!(same(&o["low"], r.interval.lo), "{} {}", r.objective.text, o["low"]);
+        assert!(same(&o["high"], r.interval.hi), "{} {}", r.objective.text, o["high"]);
+        assert_eq!(o["trials"].as_u64(), Some(r.trials));
+        assert_eq!(o["verdict"].as_str(), Some(r.verdict.as_str()));
+    }
+    assert_eq!(v["scenarios"][0]["trials"].as_u64(), Some(judged.trials));
+    assert_eq!(v["result"].as_str(), Some("met"));
+
+    // The report's verdict block and its table of objectives say the same.
+    let i = doc.blocks.iter().position(|b| matches!(b, Block::Verdict { .. })).unwrap();
+    let Block::Verdict { tone, word, .. } = &doc.blocks[i] else {
+        unreachable!()
+    };
+    assert_eq!((*tone, word.as_str()), (Tone::Good, "MEETS ITS OBJECTIVES"));
+    assert_eq!(
+        doc.blocks[i + 1],
+        Block::Para(format!(
+            "Verdict by the scenario's 4 objectives (as `drillsim check`): seed {seed}, 95% intervals over all of the check's looks, {} trials in all.",
+            judged.trials
+        ))
+    );
+    let Block::Table { head, rows, .. } = &doc.blocks[i + 2] else {
+        panic!("{:?}", doc.blocks[i + 2])
+    };
+    assert_eq!(head, &["objective", "estimate", "95% interval", "trials", "verdict"]);
+    let from_check: Vec<Vec<String>> = objs
+        .iter()
+        .map(|o| {
+            let share = o["unit"] == "share";
+            let f = |k: &str| drillsim::check::results::value(o[k].as_f64().unwrap(), share);
+            vec![
+                o["objective"].as_str().unwrap().to_string(),
+                f("estimate"),
+                format!("[{}, {}]", f("low"), f("high")),
+                o["trials"].to_string(),
+                o["verdict"].as_str().unwrap().to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(rows, &from_check);
+
+    // The files a report writes carry it: Markdown and HTML.
+    let files = report::build(
+        &sc,
+        seed,
+        &sum,
+        None,
+        &full::Options {
+            sensitivity_trials: 0,
+            ..options("md,html")
+        },
+    )
+    .unwrap();
+    let md = text(file(&files, "report.md"));
+    assert!(md.contains("> **MEETS ITS OBJECTIVES.**"), "{md}");
+    assert!(!md.contains("MISSES RTO"), "{md}");
+    let html = text(file(&files, "report.html"));
+    assert!(html.contains("<div class=\"verdict good\"><b>MEETS ITS OBJECTIVES</b>"), "{html}");
+    assert!(html.contains("<th>95% interval</th>"), "{html}");
+}
+
+#[test]
+fn a_missed_objective_makes_the_report_say_so() {
+    use drillsim::report::doc::{Block, Tone};
+    // Plan 1's compound exercise with its recovery objective tightened to 1 minute.
+    let mut sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    let o = sc.objectives.iter_mut().find(|o| o.text.starts_with("recovery p95")).unwrap();
+    o.threshold = 1.0;
+    o.text = "recovery p95 <= 1m".into();
+    let sum = summarize_range(&sc, 1, 0..500, None);
+    let (judged, doc) = judged_doc(&sc, 1, &sum);
+    let judged = judged.unwrap();
+    let verdicts: Vec<&str> = judged.results.iter().map(|r| r.verdict.as_str()).collect();
+    assert_eq!(verdicts, ["met", "missed", "met", "met"]);
+    let Some(Block::Verdict { tone, word, text }) = doc.blocks.iter().find(|b| matches!(b, Block::Verdict { .. })) else {
+        panic!()
+    };
+    assert_eq!((*tone, word.as_str()), (Tone::Bad, "MISSES AN OBJECTIVE"));
+    assert!(
+        text.starts_with("The plan misses 1 of its 4 objectives: `recovery p95 <= 1m`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn without_objectives_the_verdict_is_by_the_rto_rule_and_says_so() {
+    use drillsim::report::doc::{Block, Tone};
+    let mut sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    sc.objectives.clear();
+    let sum = summarize_range(&sc, 1, 0..500, None);
+    let (judged, doc) = judged_doc(&sc, 1, &sum);
+    assert!(judged.is_none());
+    let i = doc.blocks.iter().position(|b| matches!(b, Block::Verdict { .. })).unwrap();
+    // Payment is back within its 2h RTO in about a third of trials.
+    let Block::Verdict { tone, word, .. } = &doc.blocks[i] else {
+        unreachable!()
+    };
+    assert_eq!((*tone, word.as_str()), (Tone::Bad, "MISSES RTO"));
+    assert_eq!(
+        doc.blocks[i + 1],
+        Block::Para(
+            "No objectives in `[expect]`: verdict by RTO met in \u{2265}95% of trials (every business service with an RTO).".into()
+        )
+    );
+    assert!(
+        !doc.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Table { head, .. } if head[0] == "objective"))
+    );
+}
+
+#[test]
+fn fix_first_ranks_levers_by_the_objective_closest_to_failing() {
+    let sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    let sum = summarize_range(&sc, 1, 0..2000, None);
+    let opt = full::Options {
+        sensitivity_trials: 400,
+        ..options("md")
+    };
+    let files = report::build(&sc, 1, &sum, None, &opt).unwrap();
+    let md = text(file(&files, "report.md"));
+    // ecommerce's RTO share (about 92% against 88%) is the objective with the smallest margin.
+    let o = sc
+        .objectives
+        .iter()
+        .position(|o| o.text == "services.ecommerce rto_met >= 88%")
+        .unwrap();
+    let s = sensitivity::analyse(&sc, 1, sensitivity::trials_per_lever(&sc, 400, sum.trials));
+    let best = s
+        .levers
+        .iter()
+        .max_by(|a, b| (a.figures.objectives[o] - s.base.objectives[o]).total_cmp(&(b.figures.objectives[o] - s.base.objectives[o])))
+        .unwrap();
+    let gain = 100.0 * (best.figures.objectives[o] - s.base.objectives[o]);
+    assert!(gain > 0.0);
+    let line = format!(
+        "Fix first, by effect on the objective closest to failing, `services.ecommerce rto_met >= 88%`: {} ({gain:+.1} points)",
+        best.label
+    );
+    assert!(md.contains(&line), "no {line} in {md}");
 }
