@@ -86,6 +86,9 @@ pub struct ObjectiveResult {
     pub trials: u64,
     /// Met, missed or not certain.
     pub verdict: Verdict,
+    /// Share of those trials not recovered within the horizon (for measures of recovery; a
+    /// quantile that falls there is the horizon itself, so `check` says so beside it).
+    pub not_recovered: Option<f64>,
 }
 
 /// Everything a check found for one scenario.
@@ -160,6 +163,7 @@ pub fn check_scenario(sc: &Scenario, seed: u64, opt: &CheckOptions) -> ScenarioC
                     interval: iv,
                     trials: n,
                     verdict: v,
+                    not_recovered: interval::not_recovered_share(o, &sum),
                 });
             }
         }

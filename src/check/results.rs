@@ -136,12 +136,13 @@ pub fn table(files: &[FileOutcome], confidence: f64) -> String {
                 for r in &check.results {
                     let _ = writeln!(
                         out,
-                        "  {:<w$}  {:>12}  {:<28}  {:>8}  {}",
+                        "  {:<w$}  {:>12}  {:<28}  {:>8}  {}{}",
                         r.objective.text,
                         value(r.estimate, r.objective.is_share()),
                         interval_text(r),
                         r.trials,
-                        r.verdict.as_str()
+                        r.verdict.as_str(),
+                        not_recovered_note(r)
                     );
                 }
                 let _ = writeln!(out);
@@ -149,6 +150,15 @@ pub fn table(files: &[FileOutcome], confidence: f64) -> String {
         }
     }
     out
+}
+
+/// Beside an estimate: the share of its trials not recovered within the horizon, when there
+/// are any (a quantile there is the horizon itself, not a recovery time).
+pub fn not_recovered_note(r: &ObjectiveResult) -> String {
+    match r.not_recovered {
+        Some(x) if x > 0.0 => format!("  ({} of trials not recovered within the horizon)", value(x, true)),
+        _ => String::new(),
+    }
 }
 
 /// The JSON document for scripts.
@@ -179,6 +189,7 @@ pub fn json(files: &[FileOutcome], confidence: f64, strict: bool) -> Value {
                             "high": num(r.interval.hi),
                             "trials": r.trials,
                             "verdict": r.verdict.as_str(),
+                            "not_recovered": r.not_recovered.map_or(Value::Null, num),
                         })
                     })
                     .collect();
@@ -233,13 +244,14 @@ pub fn junit(files: &[FileOutcome], confidence: f64, strict: bool) -> String {
                 let mut cases = String::new();
                 for r in &check.results {
                     let detail = format!(
-                        "{}: estimate {}, {pct}% interval {} after {} trials (seed {}); threshold {}",
+                        "{}: estimate {}, {pct}% interval {} after {} trials (seed {}); threshold {}{}",
                         r.verdict.as_str(),
                         value(r.estimate, r.objective.is_share()),
                         interval_text(r),
                         r.trials,
                         check.seed,
                         value(r.objective.threshold, r.objective.is_share()),
+                        not_recovered_note(r),
                     );
                     let _ = writeln!(
                         cases,

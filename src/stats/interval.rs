@@ -171,6 +171,20 @@ pub fn estimate(o: &crate::model::Objective, sum: &Summary, z: f64) -> (f64, Int
     }
 }
 
+/// The share of trials (of `sum`) that did not recover within the horizon for the measure an
+/// objective judges: every service for `recovery`, the service itself for a service's measures.
+/// `None` for measures that have no recovery (detection, acknowledgement, close, data lost),
+/// so `check` can say beside an estimate how many trials sat at the horizon.
+pub fn not_recovered_share(o: &crate::model::Objective, sum: &Summary) -> Option<f64> {
+    use crate::model::objective::Measure;
+    let n = sum.trials.max(1) as f64;
+    match o.measure {
+        Measure::Recovery => Some(sum.not_recovered as f64 / n),
+        Measure::Downtime(i) | Measure::LongestOutage(i) | Measure::Restored(i) => Some(sum.not_restored[i] as f64 / n),
+        Measure::Detect | Measure::Ack | Measure::Close | Measure::DataLost(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -281,3 +281,59 @@ fn objectives_name_each_service_measure() {
         assert_eq!(est, value, "{text}");
     }
 }
+
+#[test]
+fn check_says_beside_an_estimate_how_many_trials_did_not_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never.toml");
+    let text = never_back().replace(
+        "[[fault]]",
+        "[expect]\nobjectives = [\"recovery p50 <= 2h\", \"services.shop restored p90 <= 2h\", \"ack p50 <= 1h\"]\n\n[[fault]]",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = drillsim()
+        .args(["check", path.to_str().unwrap(), "-n", "40", "--max-trials", "40"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8(out.stdout).unwrap();
+    let line = |start: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("{table}"))
+    };
+    assert!(
+        line("recovery p50").ends_with("missed  (100.00% of trials not recovered within the horizon)"),
+        "{table}"
+    );
+    assert!(line("services.shop restored").ends_with("(100.00% of trials not recovered within the horizon)"));
+    // Acknowledgement has no recovery: nothing beside it.
+    assert!(line("ack p50").ends_with("met"), "{table}");
+    let out = drillsim()
+        .args(["check", path.to_str().unwrap(), "-n", "40", "--max-trials", "40", "--json", "-"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objs = &v["scenarios"][0]["objectives"];
+    assert_eq!(objs[0]["not_recovered"], 1.0);
+    assert_eq!(objs[1]["not_recovered"], 1.0);
+    assert!(objs[2]["not_recovered"].is_null());
+}
+
+#[test]
+fn check_prints_no_not_recovered_note_when_every_trial_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ups.toml");
+    let text = ups(0.0, "\"90m\"").replace("[[fault]]", "[expect]\nobjectives = [\"recovery p50 <= 2h\"]\n\n[[fault]]");
+    std::fs::write(&path, text).unwrap();
+    let out = drillsim()
+        .args(["check", path.to_str().unwrap(), "-n", "20", "--json", "-"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenarios"][0]["objectives"][0]["not_recovered"], 0.0);
+    let out = drillsim().args(["check", path.to_str().unwrap(), "-n", "20"]).output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(!table.contains("not recovered"), "{table}");
+}
