@@ -157,16 +157,94 @@ fn a_straddling_objective_doubles_to_the_cap_then_is_not_certain() {
     assert!((r.z - 2.394).abs() < 1e-3, "{}", r.z);
 }
 
+/// What the seed plans' READMEs say they miss (seed 1, `drillsim check scenarios/`): the
+/// payment RTO of 2h nearly everywhere, e-commerce's 4h where a restore is slow (payment reopens only after the full system check), the
+/// orders RPO where ransomware forces a restore from before the intrusion, and, exactly at
+/// the edge, the orders RPO where 1 backup in 20 is bad.
+const SHIPPED_NOT_MET: &[(&str, &str, &str)] = &[
+    ("plan1/compound.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan1/compound.toml", "stores.orders rpo_met >= 95%", "missed"),
+    ("plan1/data-loss.toml", "services.ecommerce rto_met >= 95%", "missed"),
+    ("plan1/data-loss.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan1/data-loss.toml", "stores.orders rpo_met >= 95%", "not certain"),
+    ("plan1/network-attack.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan1/network-attack.toml", "stores.orders rpo_met >= 95%", "missed"),
+    ("plan1/system-failure.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan2/compound.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan2/data-loss.toml", "services.ecommerce rto_met >= 95%", "missed"),
+    ("plan2/data-loss.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan2/power-loss.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan2/system-failure.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan3/compound.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan3/compound.toml", "stores.orders rpo_met >= 95%", "not certain"),
+    ("plan3/data-loss.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan3/data-loss.toml", "stores.orders rpo_met >= 95%", "not certain"),
+    ("plan3/network-attack.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan3/network-attack.toml", "stores.orders rpo_met >= 95%", "missed"),
+    ("plan3/power-loss.toml", "services.payment rto_met >= 95%", "missed"),
+    ("plan3/system-failure.toml", "services.payment rto_met >= 95%", "missed"),
+];
+
 #[test]
-fn the_shipped_scenarios_meet_their_objectives() {
+fn the_shipped_plans_state_their_promises_and_miss_what_their_readmes_say() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
-    let out = drillsim_in(&["check", "scenarios", "--junit", junit.to_str().unwrap()], &repo(""));
-    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let json = dir.path().join("check.json");
+    let out = drillsim_in(
+        &[
+            "check",
+            "scenarios",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &repo(""),
+    );
+    // A missed promise is a missed objective: exit 1, as a CI gate would see it.
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+    let mut not_met = Vec::new();
+    for s in v["scenarios"].as_array().unwrap() {
+        let file = s["file"].as_str().unwrap().trim_start_matches("scenarios/").to_string();
+        let objectives: Vec<&str> = s["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["objective"].as_str().unwrap())
+            .collect();
+        if file.starts_with("plan") {
+            // Every exercise of a seed plan states the plan's promises (from topology.toml).
+            for promise in [
+                "services.ecommerce rto_met >= 95%",
+                "services.payment rto_met >= 95%",
+                "services.customer-service rto_met >= 95%",
+                "stores.orders rpo_met >= 95%",
+                "stores.customers rpo_met >= 95%",
+            ] {
+                assert!(objectives.contains(&promise), "{file}: {promise}");
+            }
+        }
+        for o in s["objectives"].as_array().unwrap() {
+            if o["verdict"] != "met" {
+                not_met.push((
+                    file.clone(),
+                    o["objective"].as_str().unwrap().to_string(),
+                    o["verdict"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    let expected: Vec<(String, String, String)> = SHIPPED_NOT_MET
+        .iter()
+        .map(|(f, o, v)| (f.to_string(), o.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(not_met, expected);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("recovery p95 <= 8h") && stdout.contains("met"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("failures=\"0\" errors=\"0\""), "{xml}");
+    assert!(xml.contains("errors=\"0\""), "{xml}");
 }
 
 #[test]

@@ -867,7 +867,8 @@ fn the_report_verdict_is_checks_verdict_objective_by_objective() {
     use drillsim::report::doc::{Block, Tone};
     let path = repo("scenarios/plan1/compound.toml");
     let sc = drillsim::scenario::load(&path).unwrap();
-    assert_eq!(sc.objectives.len(), 4);
+    // The plan's five promises (topology.toml) and the exercise's three objectives.
+    assert_eq!(sc.objectives.len(), 8);
     let seed = sc.seed.unwrap_or(1);
     let sum = summarize_range(&sc, seed, 0..2000, None);
     let (judged, doc) = judged_doc(&sc, seed, &sum);
@@ -875,7 +876,7 @@ fn the_report_verdict_is_checks_verdict_objective_by_objective() {
 
     // `drillsim check` itself, run as a user runs it, as JSON.
     let out = drillsim(&repo(""), &["check", "--json", "-", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let objs = v["scenarios"][0]["objectives"].as_array().unwrap();
     assert_eq!(objs.len(), judged.results.len());
@@ -890,18 +891,19 @@ fn the_report_verdict_is_checks_verdict_objective_by_objective() {
         assert_eq!(o["verdict"].as_str(), Some(r.verdict.as_str()));
     }
     assert_eq!(v["scenarios"][0]["trials"].as_u64(), Some(judged.trials));
-    assert_eq!(v["result"].as_str(), Some("met"));
+    // Plan 1 misses its payment RTO and its orders RPO under ransomware (see its README).
+    assert_eq!(v["result"].as_str(), Some("missed"));
 
     // The report's verdict block and its table of objectives say the same.
     let i = doc.blocks.iter().position(|b| matches!(b, Block::Verdict { .. })).unwrap();
     let Block::Verdict { tone, word, .. } = &doc.blocks[i] else {
         unreachable!()
     };
-    assert_eq!((*tone, word.as_str()), (Tone::Good, "MEETS ITS OBJECTIVES"));
+    assert_eq!((*tone, word.as_str()), (Tone::Bad, "MISSES AN OBJECTIVE"));
     assert_eq!(
         doc.blocks[i + 1],
         Block::Para(format!(
-            "Verdict by the scenario's 4 objectives (as `drillsim check`): seed {seed}, 95% intervals over all of the check's looks, {} trials in all.",
+            "Verdict by the scenario's 8 objectives (as `drillsim check`): seed {seed}, 95% intervals over all of the check's looks, {} trials in all.",
             judged.trials
         ))
     );
@@ -938,18 +940,21 @@ fn the_report_verdict_is_checks_verdict_objective_by_objective() {
     )
     .unwrap();
     let md = text(file(&files, "report.md"));
-    assert!(md.contains("> **MEETS ITS OBJECTIVES.**"), "{md}");
+    assert!(md.contains("> **MISSES AN OBJECTIVE.**"), "{md}");
     assert!(!md.contains("MISSES RTO"), "{md}");
     let html = text(file(&files, "report.html"));
-    assert!(html.contains("<div class=\"verdict good\"><b>MEETS ITS OBJECTIVES</b>"), "{html}");
+    assert!(html.contains("<div class=\"verdict bad\"><b>MISSES AN OBJECTIVE</b>"), "{html}");
     assert!(html.contains("<th>95% interval</th>"), "{html}");
 }
 
 #[test]
 fn a_missed_objective_makes_the_report_say_so() {
     use drillsim::report::doc::{Block, Tone};
-    // Plan 1's compound exercise with its recovery objective tightened to 1 minute.
+    // Plan 1's compound exercise with only its own objectives (not the plan's promises) and
+    // its recovery objective tightened to 1 minute.
     let mut sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    sc.objectives.retain(|o| o.at.contains("compound.toml"));
+    assert_eq!(sc.objectives.len(), 3);
     let o = sc.objectives.iter_mut().find(|o| o.text.starts_with("recovery p95")).unwrap();
     o.threshold = 1.0;
     o.text = "recovery p95 <= 1m".into();
@@ -957,13 +962,13 @@ fn a_missed_objective_makes_the_report_say_so() {
     let (judged, doc) = judged_doc(&sc, 1, &sum);
     let judged = judged.unwrap();
     let verdicts: Vec<&str> = judged.results.iter().map(|r| r.verdict.as_str()).collect();
-    assert_eq!(verdicts, ["met", "missed", "met", "met"]);
+    assert_eq!(verdicts, ["met", "missed", "met"]);
     let Some(Block::Verdict { tone, word, text }) = doc.blocks.iter().find(|b| matches!(b, Block::Verdict { .. })) else {
         panic!()
     };
     assert_eq!((*tone, word.as_str()), (Tone::Bad, "MISSES AN OBJECTIVE"));
     assert!(
-        text.starts_with("The plan misses 1 of its 4 objectives: `recovery p95 <= 1m`"),
+        text.starts_with("The plan misses 1 of its 3 objectives: `recovery p95 <= 1m`"),
         "{text}"
     );
 }
@@ -997,7 +1002,9 @@ fn without_objectives_the_verdict_is_by_the_rto_rule_and_says_so() {
 
 #[test]
 fn fix_first_ranks_levers_by_the_objective_closest_to_failing() {
-    let sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    // The exercise's own objectives, none of them missed (the plan's promises are not kept).
+    let mut sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    sc.objectives.retain(|o| o.at.contains("compound.toml"));
     let sum = summarize_range(&sc, 1, 0..2000, None);
     let opt = full::Options {
         sensitivity_trials: 400,
@@ -1006,7 +1013,7 @@ fn fix_first_ranks_levers_by_the_objective_closest_to_failing() {
     let files = report::build(&sc, 1, &sum, None, &opt).unwrap();
     let md = text(file(&files, "report.md"));
     // p95 recovery (about 5h 27m against 390m, 16% margin) is the objective with the smallest
-    // relative margin since RTO is judged on the outage (ecommerce's share sits well above 88%).
+    // relative margin (acknowledgement and data lost have more room).
     let o = sc.objectives.iter().position(|o| o.text == "recovery p95 <= 390m").unwrap();
     let s = sensitivity::analyse(&sc, 1, sensitivity::trials_per_lever(&sc, 400, sum.trials));
     // Lower is better for an at-most objective: the best lever lowers the estimate most.
