@@ -164,6 +164,78 @@ pub fn similar(a: &str, b: &str) -> bool {
     prev[b.len()] <= 1
 }
 
+/// What kind of mistake a [`RecordError`] is (a drill record, see `drill`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordErrorKind {
+    /// Not valid CSV or JSON where the format wants it.
+    #[error("not valid CSV or JSON")]
+    Syntax,
+    /// A column or field the format does not have.
+    #[error("unknown column")]
+    UnknownColumn,
+    /// A required column or value is absent.
+    #[error("missing column or value")]
+    Missing,
+    /// An event name the format does not have.
+    #[error("unknown event")]
+    UnknownEvent,
+    /// A fault, team, step or service the scenario does not have.
+    #[error("unknown name")]
+    UnknownName,
+    /// A time that cannot be read.
+    #[error("bad time")]
+    BadTime,
+    /// A time earlier than the row before it.
+    #[error("time goes backwards")]
+    Backwards,
+    /// A step finished (or failed) before it started, or an outcome that does not fit.
+    #[error("events out of order")]
+    Order,
+    /// The same event twice.
+    #[error("duplicate event")]
+    Duplicate,
+    /// The file cannot be read (missing, not a regular file, too large, not text).
+    #[error("cannot be read")]
+    Unreadable,
+    /// No events at all.
+    #[error("empty record")]
+    Empty,
+    /// Any other rule of the format (a subject where the event takes none, ...).
+    #[error("breaks a rule of the format")]
+    Rule,
+}
+
+/// A mistake in a drill record: where it is, what is wrong, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError {
+    /// What kind of mistake it is.
+    pub kind: RecordErrorKind,
+    /// The record file.
+    pub path: PathBuf,
+    /// 1-based line and column, where the mistake has a place in the file.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": {}", escape_controls(&self.message))?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {}", escape_controls(h))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RecordError {}
+
 /// An error writing an output file (`-` is standard output).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}", if path.as_os_str() == "-" { "standard output".into() } else { path.display().to_string() })]

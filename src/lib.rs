@@ -43,7 +43,7 @@
 //! 6  plot                        plotters charts (PNG with a bundled font, SVG)
 //! 5  check  compare  sensitivity objectives judged, paired revisions, levers re-run
 //! 4  batch                       Monte Carlo trials in parallel, merged exactly
-//! 3  stats                       mergeable summaries, quantiles, intervals
+//! 3  stats           drill       mergeable summaries, quantiles, intervals  |  drill records
 //! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
 //! 1  model           output      the checked types, stream keys, limits  |  the file writer
 //! 0  error  text                 errors with positions, escaping and formatting
@@ -57,6 +57,7 @@
 pub mod batch;
 pub mod check;
 pub mod compare;
+pub mod drill;
 pub mod error;
 pub mod model;
 pub mod output;

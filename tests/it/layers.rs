@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("scenario", 2),
     ("sim", 2),
     ("stats", 3),
+    ("drill", 3),
     ("batch", 4),
     ("check", 5),
     ("compare", 5),
