@@ -23,7 +23,7 @@ use crate::stats::interval;
 
 /// Trials per lever by default (and for the base they are compared with): with common random
 /// numbers a lever's effect on p95 is stable to well under a minute at this size, and all
-/// levers of ref20 (24) cost about a tenth of a 1,000,000-trial run.
+/// levers of ref20 (27) cost about a tenth of a 1,000,000-trial run.
 pub const DEFAULT_TRIALS: u64 = 4000;
 
 /// Most levers tried in one analysis (every shipped plan has fewer, so all of theirs are

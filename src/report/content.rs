@@ -394,7 +394,9 @@ fn fix_first(ctx: &Context<'_>, s: &Sensitivity) -> String {
         FixMeasure::P95 => "by effect on p95 recovery".into(),
     };
     if helpful.is_empty() {
-        format!("Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team, detection or acknowledgement 20% faster, escalation timeouts 20% shorter) improves it noticeably.")
+        format!(
+            "Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team, detection or acknowledgement 20% faster, escalation timeouts 20% shorter) improves it noticeably."
+        )
     } else {
         format!("Fix first, {by}: {}.", helpful.join("; "))
     }
@@ -564,7 +566,10 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
                 ]
             })
             .collect();
-        b.push(table(heads(&["store", "RPO", "RPO met", "no loss", "mean", "p50", "p95", "p99", "max"]), rows));
+        b.push(table(
+            heads(&["store", "RPO", "RPO met", "no loss", "mean", "p50", "p95", "p99", "max"]),
+            rows,
+        ));
         chart_or_note(b, charts, "data_lost");
     }
     if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {

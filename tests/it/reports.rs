@@ -1108,7 +1108,11 @@ fn detection_acknowledgement_and_escalation_are_levers_with_exact_effects() {
             assert!(base.recovery > 70.0, "{}", base.recovery);
             let d = base.recovery - lever.recovery;
             assert!((d - cut).abs() < 1e-9, "{k:?} trial {trial}: cut {d}, not {cut}");
-            assert_eq!(base.finish[0] - base.start[0], lever.finish[0] - lever.start[0], "{k:?} trial {trial}");
+            assert_eq!(
+                base.finish[0] - base.start[0],
+                lever.finish[0] - lever.start[0],
+                "{k:?} trial {trial}"
+            );
         }
     }
     // The analysis measures the same: p95 moves by exactly the cut.
@@ -1149,7 +1153,10 @@ fn fix_first_ranks_the_detection_lever_first_when_detection_dominates() {
     let line = "Fix first, by effect on p95 recovery: detection 20% faster (-24.0 min); step a 20% faster (-2.0 min); step b 20% faster (-2.0 min).";
     assert!(md.contains(line), "no {line} in {md}");
     assert!(md.contains("| detection 20% faster | 2h 01m | -24.0 min | -24.0 min |"), "{md}");
-    assert!(md.contains("| team ops acknowledges 20% faster | 2h 24m | -1.0 min | -1.0 min |"), "{md}");
+    assert!(
+        md.contains("| team ops acknowledges 20% faster | 2h 24m | -1.0 min | -1.0 min |"),
+        "{md}"
+    );
     assert!(md.contains("Each lever changes one thing: a step's duration cut by 20%, one more person in a team, every monitor's detection delay cut by 20%, a team's acknowledgement delays cut by 20%, or a team's escalation timeouts cut by 20%."), "{md}");
 }
 
@@ -1259,17 +1266,26 @@ fn the_report_tables_carry_the_terminals_measures_with_its_names() {
     let lost = sum.not_restored[0];
     assert!((n / 20..n / 2).contains(&lost), "{lost}");
     assert_eq!((sum.not_restored[1], sum.not_recovered), (0, lost));
-    let files = report::build(&sc, 3, &sum, None, &full::Options {
-        sensitivity_trials: 0,
-        ..options("md,html,svg")
-    })
+    let files = report::build(
+        &sc,
+        3,
+        &sum,
+        None,
+        &full::Options {
+            sensitivity_trials: 0,
+            ..options("md,html,svg")
+        },
+    )
     .unwrap();
     let md = text(file(&files, "report.md"));
     assert!(
         md.contains("| service | RTO | RTO met | never down | downtime mean | downtime p95 | longest outage p95 | restored p50 | restored p95 | not recovered |"),
         "{md}"
     );
-    assert!(md.contains("| shop | 1h 00m | 0.0% | 0.0% | 1h 15m | 1h 15m | 1h 15m | 1h 30m | 1h 30m | 0.0% |"), "{md}");
+    assert!(
+        md.contains("| shop | 1h 00m | 0.0% | 0.0% | 1h 15m | 1h 15m | 1h 15m | 1h 30m | 1h 30m | 0.0% |"),
+        "{md}"
+    );
     // Down from 15m to the horizon's end (9h 45m) when not back; never down otherwise.
     let share = lost as f64 / n as f64;
     let legacy = format!(
@@ -1291,7 +1307,10 @@ fn the_report_tables_carry_the_terminals_measures_with_its_names() {
         pct(share)
     )));
     // The store: its RPO and the share of trials that kept it.
-    assert!(md.contains("| store | RPO | RPO met | no loss | mean | p50 | p95 | p99 | max |"), "{md}");
+    assert!(
+        md.contains("| store | RPO | RPO met | no loss | mean | p50 | p95 | p99 | max |"),
+        "{md}"
+    );
     let d = &sum.data_lost[0];
     let orders = format!(
         "| orders | 15m 00s | {} | {} | {} |",
