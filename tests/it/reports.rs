@@ -1148,7 +1148,7 @@ fn fix_first_ranks_the_detection_lever_first_when_detection_dominates() {
     ));
     let sum = summarize_range(&sc, 1, 0..200, None);
     assert_eq!(sum.recovery.max(), 145.0);
-    let files = report::build(&sc, 1, &sum, None, &options("md")).unwrap();
+    let files = report::build(&sc, 1, &sum, None, &options("md,svg")).unwrap();
     let md = text(file(&files, "report.md"));
     let line = "Fix first, by effect on p95 recovery: detection 20% faster (-24.0 min); step a 20% faster (-2.0 min); step b 20% faster (-2.0 min).";
     assert!(md.contains(line), "no {line} in {md}");
@@ -1157,6 +1157,18 @@ fn fix_first_ranks_the_detection_lever_first_when_detection_dominates() {
         md.contains("| team ops acknowledges 20% faster | 2h 24m | -1.0 min | -1.0 min |"),
         "{md}"
     );
+    // The tornado's legend names the kinds of lever drawn, and only those (the one level
+    // always acknowledges, so there is no escalation lever).
+    let tornado: Vec<String> = svg_texts(text(file(&files, "sensitivity.svg"))).into_iter().map(|t| t.1).collect();
+    for kind in [
+        "a step 20% faster",
+        "one more person in a team",
+        "detection 20% faster",
+        "a team acknowledges 20% faster",
+    ] {
+        assert!(tornado.iter().any(|t| t == kind), "no {kind} in {tornado:?}");
+    }
+    assert!(!tornado.iter().any(|t| t.contains("escalation")), "{tornado:?}");
     assert!(md.contains("Each lever changes one thing: a step's duration cut by 20%, one more person in a team, every monitor's detection delay cut by 20%, a team's acknowledgement delays cut by 20%, or a team's escalation timeouts cut by 20%."), "{md}");
 }
 
