@@ -135,11 +135,22 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
     }
     if !sc.stores.is_empty() {
         let (shown, title) = capped_curves(&sum.data_lost, "Data lost per store (writes since the last good backup)");
+        let markers = shown
+            .iter()
+            .filter_map(|&i| {
+                let s = &sc.stores[i];
+                s.rpo.map(|r| Marker {
+                    at: r,
+                    label: format!("RPO {}", s.name),
+                    kind: MarkerKind::Objective,
+                })
+            })
+            .collect();
         let spec = CdfChart {
             name: "data_lost".into(),
             title,
             x_label: "data lost (minutes of writes)".into(),
-            markers: Vec::new(),
+            markers,
         };
         jobs.push(Box::new(move || {
             let series: Vec<(&str, &Sketch)> = shown.iter().map(|&i| (sc.stores[i].name.as_str(), &sum.data_lost[i])).collect();
@@ -293,16 +304,30 @@ fn tornado(s: &crate::sensitivity::Sensitivity, targets: Targets) -> Result<Char
         ));
         levers.truncate(MAX_LEVERS);
     }
+    // One colour per kind of lever drawn, in the order the kinds are listed (steps, teams,
+    // detection, acknowledgement, escalation), so the legend names only kinds on the chart.
+    let rank = |k: LeverKind| match k {
+        LeverKind::StepFaster(_) => 0,
+        LeverKind::TeamPlusOne(_) => 1,
+        LeverKind::DetectionFaster => 2,
+        LeverKind::AckFaster(_) => 3,
+        LeverKind::EscalationShorter(_) => 4,
+    };
+    let mut kinds: Vec<LeverKind> = Vec::new();
+    for l in &levers {
+        if !kinds.iter().any(|&k| rank(k) == rank(l.kind)) {
+            kinds.push(l.kind);
+        }
+    }
+    kinds.sort_by_key(|&k| rank(k));
+    let groups: Vec<String> = kinds.iter().map(|k| k.group().to_string()).collect();
     let bars = levers
         .iter()
         .map(|l| Bar {
             label: l.label.clone(),
             value: l.delta_p95,
             text: format!("{:+.1} min", l.delta_p95),
-            group: match l.kind {
-                LeverKind::StepFaster(_) => 0,
-                LeverKind::TeamPlusOne(_) => 1,
-            },
+            group: kinds.iter().position(|&k| rank(k) == rank(l.kind)).unwrap_or(0),
         })
         .collect();
     plot::tornado(
@@ -312,7 +337,7 @@ fn tornado(s: &crate::sensitivity::Sensitivity, targets: Targets) -> Result<Char
             subtitle,
             x_label: "change of p95 recovery time (minutes; negative is faster)".into(),
             x_range: None,
-            groups: vec!["a step 20% faster".into(), "one more person in a team".into()],
+            groups,
             bars,
         },
         targets,

@@ -19,14 +19,33 @@ fn pct(x: f64) -> String {
 }
 
 fn stat_row(label: &str, s: &Sketch) -> Vec<String> {
+    horizon_row(label, s, 0)
+}
+
+/// A row of [`stat_head`]'s figures, where the quantiles (and the max) that fall among the
+/// `beyond` trials not back within the horizon read "not recovered".
+fn horizon_row(label: &str, s: &Sketch, beyond: u64) -> Vec<String> {
     vec![
         label.to_string(),
         human(s.mean()),
-        human(s.quantile(0.5)),
-        human(s.quantile(0.95)),
-        human(s.quantile(0.99)),
-        human(s.max()),
+        horizon_quantile(s, 0.5, beyond),
+        horizon_quantile(s, 0.95, beyond),
+        horizon_quantile(s, 0.99, beyond),
+        if beyond > 0 { "not recovered".into() } else { human(s.max()) },
     ]
+}
+
+/// Minutes, or "not recovered" where the quantile of rank `floor(p * trials)` falls among the
+/// `beyond` trials that were not back within the horizon (they count as the horizon), as the
+/// terminal summary prints it.
+fn horizon_quantile(s: &Sketch, p: f64, beyond: u64) -> String {
+    let n = s.count();
+    let rank = ((p.clamp(0.0, 1.0) * n as f64) as u64).min(n.saturating_sub(1));
+    if beyond > 0 && rank >= n - beyond.min(n) {
+        "not recovered".into()
+    } else {
+        human(s.quantile(p))
+    }
 }
 
 fn stat_head(first: &str) -> Vec<String> {
@@ -39,7 +58,7 @@ fn table(head: Vec<String>, rows: Vec<Vec<String>>) -> Block {
         let mut ch = c.chars();
         match ch.next() {
             Some('-') | Some('+') => c == "-" || ch.next().is_some_and(|d| d.is_ascii_digit()),
-            Some(d) => d.is_ascii_digit(),
+            Some(d) => d.is_ascii_digit() || c == "not recovered",
             None => true,
         }
     };
@@ -375,7 +394,9 @@ fn fix_first(ctx: &Context<'_>, s: &Sensitivity) -> String {
         FixMeasure::P95 => "by effect on p95 recovery".into(),
     };
     if helpful.is_empty() {
-        format!("Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team) improves it noticeably.")
+        format!(
+            "Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team, detection or acknowledgement 20% faster, escalation timeouts 20% shorter) improves it noticeably."
+        )
     } else {
         format!("Fix first, {by}: {}.", helpful.join("; "))
     }
@@ -429,7 +450,10 @@ fn verdict_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
 fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Recovery time".into()));
-    let mut rows = vec![stat_row("recovery time", &sum.recovery), stat_row("time to close", &sum.close)];
+    let mut rows = vec![
+        horizon_row("recovery time", &sum.recovery, sum.not_recovered),
+        stat_row("time to close", &sum.close),
+    ];
     if sc.services.is_empty() {
         rows.truncate(1);
         b.push(Block::Para(
@@ -446,6 +470,13 @@ fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
         b.push(Block::Para(format!(
             "In {} of trials no business service went down (recovery time 0).",
             pct(sum.recovery.zero_share())
+        )));
+    }
+    if sum.not_recovered > 0 {
+        b.push(Block::Para(format!(
+            "In {} of trials the exercise had not recovered within the horizon ({}): those trials count as the horizon, and a quantile among them reads \"not recovered\".",
+            pct(sum.not_recovered_share()),
+            human(sc.horizon)
         )));
     }
     chart_or_note(b, charts, "recovery_histogram");
@@ -471,18 +502,37 @@ fn services_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
         .enumerate()
         .map(|(i, s)| {
             let d = &sum.downtime[i];
+            let restored = |p| horizon_quantile(&sum.restored[i], p, sum.not_restored[i]);
             vec![
                 s.name.clone(),
                 s.rto.map(human).unwrap_or_else(|| "none".into()),
                 if s.rto.is_some() { pct(sum.rto_met_share(i)) } else { "-".into() },
                 pct(d.zero_share()),
-                human(d.quantile(0.5)),
+                human(d.mean()),
                 human(d.quantile(0.95)),
-                human(d.quantile(0.99)),
+                human(sum.longest_outage[i].quantile(0.95)),
+                restored(0.5),
+                restored(0.95),
+                pct(sum.not_restored_share(i)),
             ]
         })
         .collect();
-    let head = heads(&["service", "RTO", "back within RTO", "never down", "p50 downtime", "p95", "p99"]);
+    let head = heads(&[
+        "service",
+        "RTO",
+        "RTO met",
+        "never down",
+        "downtime mean",
+        "downtime p95",
+        "longest outage p95",
+        "restored p50",
+        "restored p95",
+        "not recovered",
+    ]);
+    b.push(Block::Para(format!(
+        "Per service: downtime is the minutes it was actually down (the sum of its outages); longest outage, its longest single outage; restored, the time from the fault until it was up for good; RTO met, the share of trials in which it came back within the horizon ({}) and no outage was longer than its RTO; not recovered, the share of trials in which it was not back within the horizon (those count as the horizon, and a quantile among them reads \"not recovered\").",
+        human(sc.horizon)
+    )));
     b.push(table(head, rows));
     chart_or_note(b, charts, "downtime");
 }
@@ -494,7 +544,7 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
         b.push(Block::Para("This scenario models no data stores: no data loss is measured.".into()));
     } else {
         b.push(Block::Para(
-            "Data lost is the minutes of writes since the newest good backup when a store is restored (the recovery point actually reached)."
+            "Data lost is the minutes of writes since the newest good backup when a store is restored (the recovery point actually reached); RPO met, the share of trials in which a store lost at most its RPO."
                 .into(),
         ));
         let rows = sc
@@ -505,6 +555,8 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
                 let d = &sum.data_lost[i];
                 vec![
                     s.name.clone(),
+                    s.rpo.map(human).unwrap_or_else(|| "none".into()),
+                    if s.rpo.is_some() { pct(sum.rpo_met_share(i)) } else { "-".into() },
                     pct(d.zero_share()),
                     human(d.mean()),
                     human(d.quantile(0.5)),
@@ -514,7 +566,10 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
                 ]
             })
             .collect();
-        b.push(table(heads(&["store", "no loss", "mean", "p50", "p95", "p99", "max"]), rows));
+        b.push(table(
+            heads(&["store", "RPO", "RPO met", "no loss", "mean", "p50", "p95", "p99", "max"]),
+            rows,
+        ));
         chart_or_note(b, charts, "data_lost");
     }
     if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {
@@ -591,7 +646,7 @@ fn sensitivity_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) 
     };
     let budget = if s.levers.len() < s.candidates {
         format!(
-            " To bound its cost, {} of the plan's {} levers were tried, chosen by criticality (the steps most often on the critical path, and the teams that own them).",
+            " To bound its cost, {} of the plan's {} levers were tried, chosen by criticality (detection and the first responder's paging, which every trial waits for, then the steps most often on the critical path and the teams that own them).",
             s.levers.len(),
             s.candidates
         )
@@ -608,7 +663,7 @@ fn sensitivity_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) 
         String::new()
     };
     b.push(Block::Para(format!(
-        "Each lever changes one thing: a step's duration cut by 20%, or one more person in a team.{budget} Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it{held}); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
+        "Each lever changes one thing: a step's duration cut by 20%, one more person in a team, every monitor's detection delay cut by 20%, a team's acknowledgement delays cut by 20%, or a team's escalation timeouts cut by 20%.{budget} Each variant was run on trials 0 to {} of seed {}, the same trials with the same random numbers as the base (p95 {} over those trials), so a bar shows the effect of the change, not sampling noise. {} trials per lever keep the report cheap (`--sensitivity-trials` sets it{held}); at that size an effect is uncertain by about \u{b1}{:.1} min (estimated from the agreement of the two halves of the trials), so levers closer than about {:.0} min are not reliably ordered.",
         s.trials - 1,
         s.seed,
         human(s.base.p95),

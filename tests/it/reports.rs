@@ -379,7 +379,11 @@ fn services_and_stores_get_their_sections_charts_and_verdict() {
     );
     assert!(md.contains(&says), "{md}");
     for (i, s) in sc.stores.iter().enumerate() {
-        let row = format!("| {} | {} |", s.name, pct(sum.data_lost[i].zero_share()));
+        let (rpo, met) = match s.rpo {
+            Some(r) => (human(r), pct(sum.rpo_met_share(i))),
+            None => ("none".into(), "-".into()),
+        };
+        let row = format!("| {} | {rpo} | {met} | {} |", s.name, pct(sum.data_lost[i].zero_share()));
         assert!(md.contains(&row), "no row {row}");
     }
     assert!(md.contains("![Downtime per business service](downtime.png)"));
@@ -534,7 +538,8 @@ fn sensitivity_is_the_same_at_one_and_two_threads() {
     let a = pool(1).install(|| sensitivity::analyse(&sc, 42, 1000));
     let b = pool(2).install(|| sensitivity::analyse(&sc, 42, 1000));
     assert_eq!(a, b);
-    assert_eq!(a.levers.len(), 24);
+    // 20 steps, 4 teams, detection, and the first responder's acknowledgement and escalation.
+    assert_eq!(a.levers.len(), 27);
     assert!(a.levers[0].delta_p95 < 0.0);
 }
 
@@ -588,14 +593,18 @@ fn a_large_plan_gets_a_lever_budget_and_charts_with_capped_rows() {
     // The sensitivity analysis tries the budget's levers, chosen by criticality.
     let s = sensitivity::analyse(&sc, 1, 20);
     assert_eq!(s.levers.len(), sensitivity::LEVER_BUDGET);
-    assert_eq!(s.candidates, steps + teams);
+    // Steps, teams, detection and the first responder's acknowledgement (its one level always
+    // acknowledges, so it never times out).
+    assert_eq!(s.candidates, steps + teams + 2);
+    assert!(s.levers.iter().any(|l| l.kind == LeverKind::DetectionFaster), "always tried");
+    assert!(s.levers.iter().any(|l| l.kind == LeverKind::AckFaster(0)), "always tried");
     let base = summarize_range(&sc, 1, 0..20, None);
     let tried: Vec<usize> = s
         .levers
         .iter()
         .filter_map(|l| match l.kind {
             LeverKind::StepFaster(i) => Some(i),
-            LeverKind::TeamPlusOne(_) => None,
+            _ => None,
         })
         .collect();
     let least_tried = tried.iter().map(|&i| base.critical[i]).min().unwrap();
@@ -616,7 +625,7 @@ fn a_large_plan_gets_a_lever_budget_and_charts_with_capped_rows() {
     let budget = format!(
         "{} of the plan's {} levers were tried, chosen by criticality",
         sensitivity::LEVER_BUDGET,
-        steps + teams
+        steps + teams + 2
     );
     assert!(md.contains(&budget), "the report states the budget");
 
@@ -1029,4 +1038,315 @@ fn fix_first_ranks_levers_by_the_objective_closest_to_failing() {
         best.label
     );
     assert!(md.contains(&line), "no {line} in {md}");
+}
+
+// ---- levers of the response: detection, acknowledgement, escalation ----
+
+/// Detection fixed at 30m; the primary never acknowledges and times out after 30m; the
+/// secondary acknowledges after 10m; one step of random length (so that common random numbers
+/// are seen to hold trial by trial).
+const RESPONSE: &str = r#"
+[exercise]
+name = "response"
+
+[detection]
+delay = "30m"
+page = "ops"
+
+[teams.ops]
+capacity = 1
+[teams.ops.escalation]
+last_resort = "1h"
+[[teams.ops.escalation.level]]
+name = "primary"
+ack = 0.0
+ack_delay = "5m"
+timeout = "30m"
+[[teams.ops.escalation.level]]
+name = "secondary"
+ack = 1.0
+ack_delay = "10m"
+timeout = "15m"
+
+[[step]]
+id = "fix"
+team = "ops"
+duration = { dist = "lognormal", median = "20m", sigma = 0.5 }
+"#;
+
+#[test]
+fn detection_acknowledgement_and_escalation_are_levers_with_exact_effects() {
+    let sc = scenario(RESPONSE);
+    let kinds = sensitivity::levers(&sc);
+    assert_eq!(
+        kinds,
+        [
+            LeverKind::StepFaster(0),
+            LeverKind::TeamPlusOne(0),
+            LeverKind::DetectionFaster,
+            LeverKind::AckFaster(0),
+            LeverKind::EscalationShorter(0),
+        ]
+    );
+    let labels: Vec<String> = kinds.iter().map(|&k| sensitivity::label(&sc, k)).collect();
+    assert_eq!(
+        labels,
+        [
+            "step fix 20% faster",
+            "team ops +1 person (1 to 2)",
+            "detection 20% faster",
+            "team ops acknowledges 20% faster",
+            "team ops escalation timeouts 20% shorter",
+        ]
+    );
+    // Recovery is 30 (detect) + 30 (timeout) + 10 (ack) + the step; each lever cuts its own
+    // part by 20% in every trial, the step's draw unchanged (the same random numbers).
+    let cuts = [
+        (LeverKind::DetectionFaster, 6.0),
+        (LeverKind::AckFaster(0), 2.0),
+        (LeverKind::EscalationShorter(0), 6.0),
+        (LeverKind::TeamPlusOne(0), 0.0),
+    ];
+    for (k, cut) in cuts {
+        let v = sensitivity::apply(&sc, k);
+        for trial in 0..200 {
+            let base = drillsim::sim::trace::replay(&sc, 5, trial).outcome;
+            let lever = drillsim::sim::trace::replay(&v, 5, trial).outcome;
+            assert!(base.recovery > 70.0, "{}", base.recovery);
+            let d = base.recovery - lever.recovery;
+            assert!((d - cut).abs() < 1e-9, "{k:?} trial {trial}: cut {d}, not {cut}");
+            assert_eq!(
+                base.finish[0] - base.start[0],
+                lever.finish[0] - lever.start[0],
+                "{k:?} trial {trial}"
+            );
+        }
+    }
+    // The analysis measures the same: p95 moves by exactly the cut.
+    let s = sensitivity::analyse(&sc, 5, 200);
+    let effect = |k: LeverKind| s.levers.iter().find(|l| l.kind == k).unwrap().delta_p95;
+    assert!((effect(LeverKind::DetectionFaster) + 6.0).abs() < 1e-6);
+    assert!((effect(LeverKind::AckFaster(0)) + 2.0).abs() < 1e-6);
+    assert!((effect(LeverKind::EscalationShorter(0)) + 6.0).abs() < 1e-6);
+    assert_eq!(effect(LeverKind::TeamPlusOne(0)), 0.0);
+    assert_eq!(s.candidates, 5);
+}
+
+#[test]
+fn a_lever_that_cannot_change_a_trial_is_not_tried() {
+    // Detection is instant, and the one level always acknowledges (its timeout is never
+    // reached): only the acknowledgement delay is left to speed up.
+    let sc = scenario(&format!(
+        "{}[[step]]\nid = \"a\"\nteam = \"ops\"\nduration = \"10m\"\n",
+        head("0m", "5m", 1)
+    ));
+    assert_eq!(
+        sensitivity::levers(&sc),
+        [LeverKind::StepFaster(0), LeverKind::TeamPlusOne(0), LeverKind::AckFaster(0)]
+    );
+}
+
+#[test]
+fn fix_first_ranks_the_detection_lever_first_when_detection_dominates() {
+    // Detection takes 2h of a 2h 25m recovery; no services, no objectives: the measure is p95.
+    let sc = scenario(&format!(
+        "[exercise]\nname = \"slow detection\"\n{}[[step]]\nid = \"a\"\nteam = \"ops\"\nduration = \"10m\"\n[[step]]\nid = \"b\"\nteam = \"ops\"\nafter = [\"a\"]\nduration = \"10m\"\n",
+        head("2h", "5m", 1)
+    ));
+    let sum = summarize_range(&sc, 1, 0..200, None);
+    assert_eq!(sum.recovery.max(), 145.0);
+    let files = report::build(&sc, 1, &sum, None, &options("md,svg")).unwrap();
+    let md = text(file(&files, "report.md"));
+    let line = "Fix first, by effect on p95 recovery: detection 20% faster (-24.0 min); step a 20% faster (-2.0 min); step b 20% faster (-2.0 min).";
+    assert!(md.contains(line), "no {line} in {md}");
+    assert!(md.contains("| detection 20% faster | 2h 01m | -24.0 min | -24.0 min |"), "{md}");
+    assert!(
+        md.contains("| team ops acknowledges 20% faster | 2h 24m | -1.0 min | -1.0 min |"),
+        "{md}"
+    );
+    // The tornado's legend names the kinds of lever drawn, and only those (the one level
+    // always acknowledges, so there is no escalation lever).
+    let tornado: Vec<String> = svg_texts(text(file(&files, "sensitivity.svg"))).into_iter().map(|t| t.1).collect();
+    for kind in [
+        "a step 20% faster",
+        "one more person in a team",
+        "detection 20% faster",
+        "a team acknowledges 20% faster",
+    ] {
+        assert!(tornado.iter().any(|t| t == kind), "no {kind} in {tornado:?}");
+    }
+    assert!(!tornado.iter().any(|t| t.contains("escalation")), "{tornado:?}");
+    assert!(md.contains("Each lever changes one thing: a step's duration cut by 20%, one more person in a team, every monitor's detection delay cut by 20%, a team's acknowledgement delays cut by 20%, or a team's escalation timeouts cut by 20%."), "{md}");
+}
+
+#[test]
+fn fix_first_ranks_by_the_verdicts_measure_not_by_p95() {
+    // The escalation scenario with an objective on the time to acknowledge (40m, missed):
+    // detection moves p95 as much as the timeouts, but not the acknowledgement.
+    let sc = scenario(&format!(
+        "{}\n{}",
+        RESPONSE.replace("name = \"response\"", "name = \"response\"\nseed = 2\ntrials = 200"),
+        "[expect]\nobjectives = [\"ack p90 <= 30m\"]\n"
+    ));
+    let sum = summarize_range(&sc, 2, 0..200, None);
+    let files = report::build(&sc, 2, &sum, None, &options("md")).unwrap();
+    let md = text(file(&files, "report.md"));
+    let line = "Fix first, by effect on the objective closest to failing, `ack p90 <= 30m`: team ops escalation timeouts 20% shorter (-6.0 min); team ops acknowledges 20% faster (-2.0 min).";
+    assert!(md.contains(line), "no {line} in {md}");
+}
+
+// ---- the measures of services and stores, as the terminal names them ----
+
+/// Two services and a store, on three feeds. shop: its feed is out 90m, the UPS carries 15m,
+/// the app restarts by itself: down 75m, back up for good at 90m, RTO 1h missed. legacy: its
+/// feed is out 30m; a generator starts in 9 trials in 10 (no downtime), else the UPS runs dry
+/// at 15m and the app, restarted only by a step, never comes back within the 10h horizon.
+/// orders: wiped, restored by a step, backups every hour (data lost uniform on 0 to 60m).
+fn measures() -> String {
+    format!(
+        r#"[exercise]
+name = "measures"
+horizon = "10h"
+{}
+[components.feed]
+kind = "power_feed"
+ups = "ups"
+[components.ups]
+kind = "ups"
+battery = "15m"
+[components.app]
+kind = "service"
+power = "feed"
+restart = "auto"
+[components.feed2]
+kind = "power_feed"
+ups = "ups2"
+generator = "gen"
+[components.ups2]
+kind = "ups"
+battery = "15m"
+[components.gen]
+kind = "generator"
+start = 0.9
+start_delay = "2m"
+[components.old]
+kind = "service"
+power = "feed2"
+restart = "manual"
+[components.feed3]
+kind = "power_feed"
+[components.db]
+kind = "database"
+power = "feed3"
+[services.shop]
+needs = ["app"]
+rto = "1h"
+[services.legacy]
+needs = ["old"]
+rto = "2h"
+[stores.orders]
+component = "db"
+backup_interval = "1h"
+restore = "10m"
+rpo = "15m"
+[[fault]]
+id = "blackout"
+kind = "power_loss"
+target = "feed"
+outage = "90m"
+[[fault]]
+id = "brownout"
+kind = "power_loss"
+target = "feed2"
+outage = "30m"
+[[fault]]
+id = "wipe"
+kind = "data_loss"
+target = "orders"
+[[step]]
+id = "restore"
+team = "ops"
+duration = "5m"
+effect = {{ restore = "orders" }}
+"#,
+        head("1m", "1m", 1)
+    )
+}
+
+#[test]
+fn the_report_tables_carry_the_terminals_measures_with_its_names() {
+    let sc = scenario(&measures());
+    let n = 400;
+    let sum = summarize_range(&sc, 3, 0..n, None);
+    // legacy not back in about 10% of trials: at least 5% (so p95 falls among them), at most 50%.
+    // Services are in name order: legacy, then shop.
+    let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["legacy", "shop"]);
+    let lost = sum.not_restored[0];
+    assert!((n / 20..n / 2).contains(&lost), "{lost}");
+    assert_eq!((sum.not_restored[1], sum.not_recovered), (0, lost));
+    let files = report::build(
+        &sc,
+        3,
+        &sum,
+        None,
+        &full::Options {
+            sensitivity_trials: 0,
+            ..options("md,html,svg")
+        },
+    )
+    .unwrap();
+    let md = text(file(&files, "report.md"));
+    assert!(
+        md.contains("| service | RTO | RTO met | never down | downtime mean | downtime p95 | longest outage p95 | restored p50 | restored p95 | not recovered |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| shop | 1h 00m | 0.0% | 0.0% | 1h 15m | 1h 15m | 1h 15m | 1h 30m | 1h 30m | 0.0% |"),
+        "{md}"
+    );
+    // Down from 15m to the horizon's end (9h 45m) when not back; never down otherwise.
+    let share = lost as f64 / n as f64;
+    let legacy = format!(
+        "| legacy | 2h 00m | {} | {} | {} | 9h 45m | 9h 45m | 0s | not recovered | {} |",
+        pct(1.0 - share),
+        pct(1.0 - share),
+        human(585.0 * share),
+        pct(share)
+    );
+    assert!(md.contains(&legacy), "no {legacy} in {md}");
+    // Recovery: 1h 30m (shop) at the median, the horizon (not recovered) at p95 and beyond.
+    let recovery = format!(
+        "| recovery time | {} | 1h 30m | not recovered | not recovered | not recovered |",
+        human(sum.recovery.mean())
+    );
+    assert!(md.contains(&recovery), "no {recovery} in {md}");
+    assert!(md.contains(&format!(
+        "In {} of trials the exercise had not recovered within the horizon (10h 00m)",
+        pct(share)
+    )));
+    // The store: its RPO and the share of trials that kept it.
+    assert!(
+        md.contains("| store | RPO | RPO met | no loss | mean | p50 | p95 | p99 | max |"),
+        "{md}"
+    );
+    let d = &sum.data_lost[0];
+    let orders = format!(
+        "| orders | 15m 00s | {} | {} | {} |",
+        pct(sum.rpo_met_share(0)),
+        pct(d.zero_share()),
+        human(d.mean())
+    );
+    assert!(md.contains(&orders), "no {orders} in {md}");
+    assert!((0.15..0.35).contains(&sum.rpo_met_share(0)), "{}", sum.rpo_met_share(0));
+    // HTML: the same table, figures right-aligned.
+    let html = text(file(&files, "report.html"));
+    assert!(html.contains("<th>longest outage p95</th>"), "{html}");
+    assert!(html.contains("<td class=\"n\">not recovered</td>"), "{html}");
+    assert!(html.contains("<th>RPO met</th>"), "{html}");
+    // The charts mark each RTO and each RPO.
+    let lost_svg: Vec<String> = svg_texts(text(file(&files, "data_lost.svg"))).into_iter().map(|t| t.1).collect();
+    assert!(lost_svg.contains(&"RPO orders".to_string()), "{lost_svg:?}");
+    let down_svg: Vec<String> = svg_texts(text(file(&files, "downtime.svg"))).into_iter().map(|t| t.1).collect();
+    assert!(down_svg.contains(&"RTO shop".to_string()) && down_svg.contains(&"RTO legacy".to_string()));
 }
