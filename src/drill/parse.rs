@@ -175,7 +175,11 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
         )
     };
     let head = rdr.headers().map_err(syntax)?.clone();
-    let head_line = rdr.position().line().max(1) as usize;
+    // The header is the first line that is neither blank nor a `#` comment.
+    let head_line = lines
+        .iter()
+        .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map_or(1, |i| i + 1);
     let names: Vec<String> = head.iter().map(str::to_string).collect();
     if names.iter().all(String::is_empty) {
         return Err(RecordError {
@@ -305,7 +309,7 @@ fn short_row(path: &Path, line: usize, get: &dyn Fn(&str) -> Field) -> Result<Ve
     }
     let mut out = vec![ev("step_started", &start)];
     if o == "running" || end.text.is_empty() {
-        if o != "running" && o != "" {
+        if o != "running" && !o.is_empty() {
             return Err(err(
                 path,
                 Kind::Missing,

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("check", 5),
     ("compare", 5),
     ("sensitivity", 5),
+    ("score", 5),
     ("plot", 6),
     ("report", 7),
 ];

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod compare;
 mod downtime;
+mod drill;
 mod engine;
 mod fields;
 mod invalid;
