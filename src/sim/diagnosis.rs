@@ -19,10 +19,14 @@ pub(crate) fn why_down(sc: &Scenario, w: &TopologyState, s: usize) -> Option<(Co
             // Up but not serving: its data, or the standby it switched to.
             if w.has(c, SWITCHED)
                 && let Some(sb) = &comp.standby
-                && !w.has(sb.component, UP)
             {
-                c = sb.component;
-                continue;
+                if !w.has(sb.component, UP) {
+                    c = sb.component;
+                    continue;
+                }
+                if w.lost_store_on(sc, c).is_none() && w.lost_store_on(sc, sb.component).is_some() {
+                    return Some((sb.component, DownReason::DataLost));
+                }
             }
             return Some((c, DownReason::DataLost));
         }
