@@ -13,6 +13,7 @@ mod monitors;
 mod no_panic;
 mod output;
 mod readme;
+mod redundancy;
 mod regressions;
 mod reports;
 mod topology;
