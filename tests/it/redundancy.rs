@@ -162,7 +162,9 @@ effect = { fail_back = "db" }
     assert_eq!(line.len(), 1, "{text}");
     assert!(line[0].trim_start().starts_with("0:15:00"), "{}", line[0]);
     assert!(
-        line[0].ends_with("step fail-back FAILED its effect: cannot fail back db from standby db-standby: db is down (it failed and is not repaired)"),
+        line[0].ends_with(
+            "step fail-back FAILED its effect: cannot fail back db from standby db-standby: db is down (it failed and is not repaired)"
+        ),
         "{}",
         line[0]
     );
@@ -184,7 +186,9 @@ fn failing_back_to_a_primary_the_intruder_still_holds_fails() {
     assert_eq!(tr.outcome.downtime[0], 5.0);
     let text = render(&sc, 1, 0, &tr);
     assert!(
-        text.contains("step fail-back FAILED its effect: cannot fail back db from standby db-standby: the intruder still holds db (repair it first)"),
+        text.contains(
+            "step fail-back FAILED its effect: cannot fail back db from standby db-standby: the intruder still holds db (repair it first)"
+        ),
         "{text}"
     );
     // Repaired instead, the fail back succeeds.
@@ -411,4 +415,26 @@ fn a_disruptive_intruder_takes_down_the_replicas_it_reaches_not_the_group() {
     let down = times(&tr, |e| matches!(e, Event::Service { up: false, .. }));
     assert_eq!(down, vec![14.0]);
     assert_eq!(tr.outcome.downtime[0], HORIZON - 14.0);
+}
+
+#[test]
+fn fail_back_is_checked_when_the_file_is_read() {
+    let bad = |effect: &str| {
+        let text = world(CRASH_AND_INTRUDER_ON_STANDBY, CONTAIN_REPAIR_FAIL_BACK).replace("effect = { fail_back = \"db\" }", effect);
+        drillsim::scenario::load_str(std::path::Path::new("test.toml"), &text)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = bad(r#"effect = { fail_back = "db-standby" }"#);
+    assert!(
+        e.contains("test.toml:") && e.contains("component \"db-standby\" has no standby to fail back from"),
+        "{e}"
+    );
+    let e = bad(r#"effect = { fail_back = "dbx" }"#);
+    assert!(
+        e.contains("unknown component \"dbx\"") && e.contains("known components: db, db-standby, feed"),
+        "{e}"
+    );
+    let e = bad(r#"effect = { fail_back = "db", failover = "db" }"#);
+    assert!(e.contains("an effect does exactly one thing") && e.contains("fail_back"), "{e}");
 }
