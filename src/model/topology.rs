@@ -396,6 +396,9 @@ pub enum CompSet {
 pub enum Effect {
     /// The component's standby takes over its role.
     Failover(CompId),
+    /// The component's role goes back from its standby to the component itself (only when
+    /// it is up and no intruder holds it).
+    FailBack(CompId),
     /// Stop every attack's spread and leak.
     Contain,
     /// Cut a component off (it goes down; the intruder cannot cross it).

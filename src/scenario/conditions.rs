@@ -218,6 +218,7 @@ fn effect(
 ) -> Result<Effect, ScenarioError> {
     let set = [
         r.failover.is_some(),
+        r.fail_back.is_some(),
         r.contain.is_some(),
         r.isolate.is_some(),
         r.restore.is_some(),
@@ -235,7 +236,7 @@ fn effect(
     if set != 1 {
         return Err(src.error(K::Rule, span,
             format!("an effect does exactly one thing; this one has {set}"),
-            Some("use one of: failover, contain, isolate, restore, restore_power, move_load, restart, repair, reopen, publish, declare_end; for several, write a list: effect = [ { restart = \"a\" }, { restart = \"b\" } ]".into()),
+            Some("use one of: failover, fail_back, contain, isolate, restore, restore_power, move_load, restart, repair, reopen, publish, declare_end; for several, write a list: effect = [ { restart = \"a\" }, { restart = \"b\" } ]".into()),
         ));
     }
     let comp = |n: &Spanned<String>| lookup(src, n, &names.comps, "component");
@@ -257,17 +258,22 @@ fn effect(
         }
         Ok(())
     };
-    Ok(if let Some(n) = &r.failover {
+    let with_standby = |n: &Spanned<String>, what: &str| -> Result<CompId, ScenarioError> {
         let j = comp(n)?;
         if comps[j].standby.is_none() {
             return Err(src.error(
                 K::Rule,
                 n.span(),
-                format!("component \"{}\" has no standby to fail over to", n.get_ref()),
-                Some("add standby = \"<component>\" to it".into()),
+                format!("component \"{}\" has no standby to {what}", n.get_ref()),
+                Some("add standby = \"<component>\" to it, or name the primary that has the standby".into()),
             ));
         }
-        Effect::Failover(j)
+        Ok(j)
+    };
+    Ok(if let Some(n) = &r.failover {
+        Effect::Failover(with_standby(n, "fail over to")?)
+    } else if let Some(n) = &r.fail_back {
+        Effect::FailBack(with_standby(n, "fail back from")?)
     } else if let Some(b) = &r.contain {
         must_be_true(b, "contain")?;
         Effect::Contain

@@ -208,6 +208,7 @@ pub struct RawWhen {
 #[serde(deny_unknown_fields)]
 pub struct RawEffect {
     pub failover: Option<Spanned<String>>,
+    pub fail_back: Option<Spanned<String>>,
     pub contain: Option<Spanned<bool>>,
     pub isolate: Option<Spanned<String>>,
     pub restore: Option<Spanned<String>>,

@@ -83,7 +83,9 @@ impl<O: Observer> Trial<'_, O> {
             return false;
         };
         let mut changed = false;
-        if *disrupt {
+        // A group of replicas is a set of hosts, not a host: the intruder passes through it
+        // (and counts it as reached) but disrupts only the replicas it reaches.
+        if *disrupt && sc.topology.components[c].quorum.is_none() {
             self.world.set(c, DISRUPTED, true);
             changed = true;
         }

@@ -79,6 +79,7 @@ impl<O: Observer> Trial<'_, O> {
         }
         w.store_ever_lost[s] = true;
         w.store_restorable[s] = restorable;
+        w.store_encrypted[s] = intrusion.is_some();
         self.out.data_lost[s] = self.out.data_lost[s].max(lost);
         self.emit(t, || Event::StoreLost {
             store: s,

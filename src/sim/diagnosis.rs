@@ -15,15 +15,22 @@ pub(crate) fn why_down(sc: &Scenario, w: &TopologyState, s: usize) -> Option<(Co
     // has no cycles), bounded by the component count for safety.
     for _ in 0..=sc.topology.components.len() {
         let comp = &sc.topology.components[c];
-        if w.has(c, UP) {
-            // Up but not serving: its data, or the standby it switched to.
-            if w.has(c, SWITCHED)
-                && let Some(sb) = &comp.standby
-                && !w.has(sb.component, UP)
-            {
+        // Switched to its standby, it does not serve because of the standby or the data
+        // (its own, which replicates, or the standby's), whatever its own state.
+        if w.has(c, SWITCHED)
+            && let Some(sb) = &comp.standby
+        {
+            if !w.has(sb.component, UP) {
                 c = sb.component;
                 continue;
             }
+            if w.lost_store_on(sc, c).is_none() && w.lost_store_on(sc, sb.component).is_some() {
+                return Some((sb.component, DownReason::DataLost));
+            }
+            return Some((c, DownReason::DataLost));
+        }
+        if w.has(c, UP) {
+            // Up but not serving: its data.
             return Some((c, DownReason::DataLost));
         }
         let own = [

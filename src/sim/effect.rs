@@ -63,6 +63,29 @@ impl<O: Observer> Trial<'_, O> {
         None
     }
 
+    /// Why component `c`, which is not up, is down: its own state first, then what it needs.
+    fn why_not_up(&self, c: usize) -> &'static str {
+        let w = &*self.world;
+        let comp = &self.sc.topology.components[c];
+        if w.has(c, DISRUPTED) {
+            "the attack disrupted it"
+        } else if w.has(c, FAILED) {
+            "it failed and is not repaired"
+        } else if w.has(c, ISOLATED) {
+            "it is isolated"
+        } else if w.has(c, POWER_LOST) {
+            if w.feed_of[c].is_some_and(|f| !w.has(f, UP)) {
+                "it has no power"
+            } else {
+                "it lost power and is not restarted"
+            }
+        } else if comp.quorum.is_some() && !comp.needs.iter().any(|&d| !w.serving(d)) {
+            "too few of its replicas serve"
+        } else {
+            "something it needs does not serve"
+        }
+    }
+
     /// The components of `set` now, in name order.
     fn members(&self, set: CompSet) -> Vec<usize> {
         let w = &*self.world;
@@ -130,7 +153,38 @@ impl<O: Observer> Trial<'_, O> {
                 } else {
                     self.switch_over(c);
                     note(self, &|| format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
+                    self.landed_on_standby(c, Some(i));
                 }
+            }
+            Effect::FailBack(c) => {
+                let c = *c;
+                let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
+                let w = &*self.world;
+                if !w.has(c, SWITCHED) {
+                    note(self, &|| format!("{} already runs on itself; nothing to fail back", comps[c].name));
+                    return;
+                }
+                if !w.has(c, UP) {
+                    let why = self.why_not_up(c);
+                    failed(self, &|| {
+                        format!(
+                            "cannot fail back {} from standby {}: {} is down ({why})",
+                            comps[c].name, comps[sb].name, comps[c].name
+                        )
+                    });
+                    return;
+                }
+                if w.has(c, COMPROMISED) {
+                    failed(self, &|| {
+                        format!(
+                            "cannot fail back {} from standby {}: the intruder still holds {} (repair it first)",
+                            comps[c].name, comps[sb].name, comps[c].name
+                        )
+                    });
+                    return;
+                }
+                self.world.set(c, SWITCHED, false);
+                note(self, &|| format!("{} fails back from standby {}", comps[c].name, comps[sb].name));
             }
             Effect::Contain => {
                 if self.world.contained_at.is_infinite() {

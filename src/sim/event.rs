@@ -65,6 +65,18 @@ pub enum Event {
     Power { feed: usize, what: String },
     /// An automatic failover completed or failed.
     Failover { comp: usize, ok: bool },
+    /// A failover (automatic, or by step `step`) switched `comp` to its `standby`, which the
+    /// intruder has reached (`compromised`: the role serves from a host the intruder holds)
+    /// or whose data is lost (`lost`, a store of the role or of the standby, `encrypted` by an
+    /// intruder or not: the role does not serve until it is restored).
+    StandbyAtRisk {
+        comp: usize,
+        standby: usize,
+        step: Option<StepId>,
+        compromised: bool,
+        lost: Option<usize>,
+        encrypted: bool,
+    },
     /// An intruder reached a component.
     Compromised { comp: usize, fault: usize },
     /// A store's data was lost; `lost` minutes of writes are gone (None: no good backup).

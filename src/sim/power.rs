@@ -5,7 +5,7 @@ use rand::Rng;
 use super::draw::draw;
 use super::event::{Cause, Event, Observer};
 use super::queue::Action;
-use super::state::{GEN_ON, ON_BATTERY, SWITCHED, UP, UTILITY_DOWN};
+use super::state::{COMPROMISED, GEN_ON, ON_BATTERY, SWITCHED, UP, UTILITY_DOWN};
 use super::trial::Trial;
 use crate::model::{Dist, StreamKey};
 
@@ -120,8 +120,37 @@ impl<O: Observer> Trial<'_, O> {
         self.emit(self.now, || Event::Failover { comp: c, ok });
         if ok {
             self.switch_over(c);
+            self.landed_on_standby(c, None);
         }
         Some(Cause::Failover(c))
+    }
+
+    /// `c` has just switched to its standby (automatically, or by step `by`): a standby the
+    /// intruder has reached, or whose data (the role's stores, which replicate, or the
+    /// standby's own) is lost, is said plainly in the trace. The role still serves from a
+    /// compromised standby that is up; it does not serve while the data is lost.
+    pub(crate) fn landed_on_standby(&mut self, c: usize, by: Option<usize>) {
+        if !O::ACTIVE {
+            return;
+        }
+        let sc = self.sc;
+        let Some(sb) = sc.topology.components[c].standby.as_ref().map(|s| s.component) else {
+            return;
+        };
+        let w = &*self.world;
+        let compromised = w.has(sb, COMPROMISED);
+        let lost = w.lost_store_on(sc, c).or_else(|| w.lost_store_on(sc, sb));
+        if compromised || lost.is_some() {
+            let encrypted = lost.is_some_and(|s| w.store_encrypted[s]);
+            self.emit(self.now, || Event::StandbyAtRisk {
+                comp: c,
+                standby: sb,
+                step: by,
+                compromised,
+                lost,
+                encrypted,
+            });
+        }
     }
 
     /// `c`'s standby takes over its role. Writes not yet replicated to the standby are lost.

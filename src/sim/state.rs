@@ -152,6 +152,8 @@ pub(crate) struct TopologyState {
     pub(crate) store_lost: Vec<bool>,
     pub(crate) store_ever_lost: Vec<bool>,
     pub(crate) store_restorable: Vec<bool>,
+    /// Per store: its current loss is an intruder's encryption (not corruption or deletion).
+    pub(crate) store_encrypted: Vec<bool>,
     pub(crate) store_phase: Vec<f64>,
     pub(crate) svc_up: Vec<bool>,
     svc_was_down: Vec<bool>,
@@ -210,6 +212,7 @@ impl TopologyState {
             store_lost: vec![false; ns],
             store_ever_lost: vec![false; ns],
             store_restorable: vec![true; ns],
+            store_encrypted: vec![false; ns],
             store_phase: vec![f64::NAN; ns],
             svc_up: vec![true; nv],
             svc_was_down: vec![false; nv],
@@ -263,6 +266,7 @@ impl TopologyState {
         self.store_lost.fill(false);
         self.store_ever_lost.fill(false);
         self.store_restorable.fill(true);
+        self.store_encrypted.fill(false);
         self.store_phase.fill(f64::NAN);
         self.svc_up.fill(true);
         self.svc_was_down.fill(false);
@@ -279,6 +283,17 @@ impl TopologyState {
     /// Whether component `c` serves its role (itself, or its standby after a failover).
     pub(crate) fn serving(&self, c: usize) -> bool {
         self.bits.get(c).is_none_or(|b| b & SERVING != 0)
+    }
+
+    /// Whether every store held on component `c` has its data (none lost, or restored).
+    #[inline]
+    pub(crate) fn data_ok(&self, sc: &Scenario, c: usize) -> bool {
+        !self.nodes[c].has_stores || !sc.topology.stores_on[c].iter().any(|&s| self.store_lost[s])
+    }
+
+    /// The first store held on `c` whose data is lost, if any.
+    pub(crate) fn lost_store_on(&self, sc: &Scenario, c: usize) -> Option<usize> {
+        sc.topology.stores_on[c].iter().copied().find(|&s| self.store_lost[s])
     }
 
     /// Whether store `s`'s data is lost (and not yet restored).
@@ -432,10 +447,17 @@ impl TopologyState {
                 obs.on(t, Event::Component { comp: c, up, cause });
             }
         }
-        // Lost data is lost on the standby too: corruption and deletion replicate.
-        let data_ok = !n.has_stores || !sc.topology.stores_on[c].iter().any(|&s| self.store_lost[s]);
+        // Lost data is lost on the standby too: corruption, deletion and encryption replicate.
+        // On its standby, the role also needs the standby's own stores (a standby whose data
+        // is lost serves no good data).
         let on_standby = n.standby != u32::MAX && self.has(c, SWITCHED);
-        let serving = data_ok && if on_standby { self.has(n.standby as usize, UP) } else { up };
+        let serving = self.data_ok(sc, c)
+            && if on_standby {
+                let sb = n.standby as usize;
+                self.has(sb, UP) && self.data_ok(sc, sb)
+            } else {
+                up
+            };
         self.put(c, SERVING, serving);
         if up {
             // Back up: a later outage starts a new automatic failover.

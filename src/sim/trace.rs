@@ -350,6 +350,36 @@ fn world_event(sc: &Scenario, e: &Event) -> String {
         Event::Power { feed, what } => format!("{}: {what}", comp(feed)),
         Event::Failover { comp: c, ok: true } => format!("automatic failover of {} completes", comp(c)),
         Event::Failover { comp: c, ok: false } => format!("automatic failover of {} FAILS; a plan step must do it", comp(c)),
+        Event::StandbyAtRisk {
+            comp: c,
+            standby,
+            step,
+            compromised,
+            lost,
+            encrypted,
+        } => {
+            let how = match step {
+                None => format!("automatic failover of {}", comp(c)),
+                Some(i) => format!("failover of {} by step {}", comp(c), sc.steps[*i].id),
+            };
+            let data = lost.map(|s| {
+                let state = if *encrypted { "encrypted" } else { "lost" };
+                format!("whose data is {state} (store {})", sc.stores[s].name)
+            });
+            let sb = comp(standby);
+            match (compromised, data) {
+                (true, None) => format!(
+                    "{how} lands on {sb}, which the intruder has reached: {} runs on a compromised host (it serves, with the intruder on it)",
+                    comp(c)
+                ),
+                (true, Some(d)) => format!(
+                    "{how} lands on {sb}, which the intruder has reached and {d}: {} does not serve until the store is restored",
+                    comp(c)
+                ),
+                (false, Some(d)) => format!("{how} lands on {sb}, {d}: {} does not serve until the store is restored", comp(c)),
+                (false, None) => format!("{how} lands on {sb}"),
+            }
+        }
         Event::Compromised { comp: c, fault } => format!("intruder ({}) reaches {}", sc.topology.faults[*fault].id, comp(c)),
         Event::StoreLost { store, lost: Some(m) } => format!(
             "store {} lost its data: {} of writes since the usable backup",

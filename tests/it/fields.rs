@@ -404,6 +404,7 @@ fn table() -> Vec<(&'static str, &'static str, Use)> {
         ("when", "up", Always("condition")),
         ("when", "lost", Always("condition")),
         ("effect", "failover", Always("action")),
+        ("effect", "fail_back", Always("action (tests/it/redundancy.rs)")),
         ("effect", "contain", Always("action")),
         ("effect", "isolate", Always("action")),
         ("effect", "restore", Always("action")),

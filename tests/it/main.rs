@@ -14,6 +14,7 @@ mod monitors;
 mod no_panic;
 mod output;
 mod readme;
+mod redundancy;
 mod regressions;
 mod reports;
 mod topology;
