@@ -87,17 +87,28 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some((line, col)) = self.position {
-            write!(f, ":{line}:{col}")?;
-        }
-        // Messages quote the file; its control characters are shown escaped, never sent.
-        write!(f, ": {}", escape_controls(&self.message))?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {}", escape_controls(h))?;
-        }
-        Ok(())
+        write_located(f, &self.path, self.position, &self.message, self.help.as_deref())
     }
+}
+
+/// `file:line:col: message` and an indented `help:` line, as every error of a file is shown.
+/// Messages quote the file; its control characters are shown escaped, never sent.
+fn write_located(
+    f: &mut fmt::Formatter<'_>,
+    path: &std::path::Path,
+    position: Option<(usize, usize)>,
+    message: &str,
+    help: Option<&str>,
+) -> fmt::Result {
+    write!(f, "{}", path.display())?;
+    if let Some((line, col)) = position {
+        write!(f, ":{line}:{col}")?;
+    }
+    write!(f, ": {}", escape_controls(message))?;
+    if let Some(h) = help {
+        write!(f, "\n  help: {}", escape_controls(h))?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for ScenarioError {}
@@ -222,15 +233,7 @@ pub struct RecordError {
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some((line, col)) = self.position {
-            write!(f, ":{line}:{col}")?;
-        }
-        write!(f, ": {}", escape_controls(&self.message))?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {}", escape_controls(h))?;
-        }
-        Ok(())
+        write_located(f, &self.path, self.position, &self.message, self.help.as_deref())
     }
 }
 

@@ -167,19 +167,21 @@ fn gamma_sample<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
     }
 }
 
+/// Lanczos coefficients (g = 7, 9 terms), shared by [`gamma`] and [`ln_gamma`].
+const G: [f64; 9] = [
+    0.999_999_999_999_809_9,
+    676.520_368_121_885_1,
+    -1_259.139_216_722_402_8,
+    771.323_428_777_653_1,
+    -176.615_029_162_140_6,
+    12.507_343_278_686_905,
+    -0.138_571_095_265_720_12,
+    9.984_369_578_019_572e-6,
+    1.505_632_735_149_311_6e-7,
+];
+
 /// Lanczos approximation of the gamma function (for the Weibull mean).
 fn gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
     if x < 0.5 {
         std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
     } else {
@@ -191,6 +193,18 @@ fn gamma(x: f64) -> f64 {
         }
         (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
     }
+}
+
+/// ln Γ(x) for x > 0 (the same Lanczos series, in logs so that large x do not overflow;
+/// good to about 1e-13 relative), for binomial probabilities.
+pub fn ln_gamma(x: f64) -> f64 {
+    if x < 0.5 {
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let a = G[0] + G[1..].iter().enumerate().map(|(i, g)| g / (x + i as f64 + 1.0)).sum::<f64>();
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
 #[cfg(test)]

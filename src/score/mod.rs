@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::batch::CHUNK;
 use crate::drill::observed::ServiceObserved;
 use crate::drill::{Observation, Observed, Record};
+use crate::model::dist::ln_gamma;
 use crate::model::objective::{Bound, Measure, Statistic};
 use crate::model::{Scenario, StepId};
 use crate::sim::{Workspace, rng::TrialStreams, run_trial};
@@ -434,28 +435,6 @@ pub fn binomial_two_sided(k: u64, n: u64, p: f64) -> f64 {
         .collect();
     let at = pmf[k as usize];
     pmf.iter().filter(|&&q| q <= at * (1.0 + 1e-9)).sum::<f64>().min(1.0)
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7; good to about 1e-13 relative).
-fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let a = G[0] + G[1..].iter().enumerate().map(|(i, g)| g / (x + i as f64 + 1.0)).sum::<f64>();
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
 impl Coverage {
