@@ -230,6 +230,7 @@ fn write_files(rep: &Report, out: &Path) -> Result<()> {
             set.add(out.join(format!("{stem}.cdf.csv")), summary::cdf_csv(c).into_bytes());
             let spec = CdfChart {
                 name: format!("{stem}.cdf"),
+                y_label: None,
                 title: format!("{}: recovery time, base vs candidate", c.candidate_name),
                 x_label: "recovery time (minutes after the fault)".into(),
                 markers: Vec::new(),

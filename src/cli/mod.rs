@@ -7,6 +7,7 @@
 mod check;
 mod compare;
 mod run;
+mod score;
 mod trace;
 mod validate;
 
@@ -60,6 +61,8 @@ enum Command {
     Check(check::Args),
     /// Compare two revisions of a plan trial by trial; exit 1 on a significant regression.
     Compare(compare::Args),
+    /// Place real drills' records in the plan's simulated distributions.
+    Score(score::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
             Command::Validate(a) => validate::exec(a),
             Command::Check(a) => check::exec(a),
             Command::Compare(a) => compare::exec(a),
+            Command::Score(a) => score::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

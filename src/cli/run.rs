@@ -49,12 +49,16 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Mark a real drill's recovery on the report's charts and add a section on it (as
+    /// `drillsim score --out`); repeat for several drills. Needs --out.
+    #[arg(long = "drill", value_name = "RECORD")]
+    drills: Vec<PathBuf>,
 }
 
 /// `--out` names the folder the report's files go into. A path that is an existing file, or
 /// that is named like one of the report's files, was meant as a file: say so before the run
 /// (it would otherwise fail late, or write a folder named `x.json`).
-fn out_is_a_folder(dir: &Path) -> Result<()> {
+pub(super) fn out_is_a_folder(dir: &Path) -> Result<()> {
     let ext = dir.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let why = if dir.is_file() {
         "is an existing file"
@@ -89,8 +93,22 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         threads: a.threads.get(),
         progress: !a.quiet,
     };
+    if !a.drills.is_empty() && report_dir.is_none() {
+        bail!(
+            "--drill marks drills on the report's charts, but no report is written\n  help: add --out DIR, or use `drillsim score {} RECORD...` for the scores alone",
+            a.file.display()
+        );
+    }
+    let records = super::score::load_records(&sc, &a.drills)?;
     let t0 = Instant::now();
-    let sum = batch::run(&sc, &opt).context("cannot start worker threads")?;
+    // With drills, the same trials run with each step's duration kept beside the summary
+    // (the summary is the same either way).
+    let (sum, scores) = if records.is_empty() {
+        (batch::run(&sc, &opt).context("cannot start worker threads")?, None)
+    } else {
+        let s = super::score::scored(&sc, seed, trials, &records, a.threads)?;
+        (s.summary.clone(), Some(s))
+    };
     let timing = Timing {
         elapsed_seconds: t0.elapsed().as_secs_f64(),
         threads: a.threads.get().unwrap_or_else(rayon::current_num_threads),
@@ -117,7 +135,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             search: full::DEFAULT_SEARCH,
             source: Some(a.file.display().to_string()),
         };
-        report_files = a.threads.pool()?.install(|| report::build(&sc, seed, &sum, Some(&timing), &ropt))?;
+        report_files = a
+            .threads
+            .pool()?
+            .install(|| full::build_with(&sc, seed, &sum, Some(&timing), &ropt, scores.as_ref()))?;
         report::add_to(&mut set, dir, &report_files, ropt.formats);
     }
     set.write()?;

@@ -15,6 +15,7 @@
 
 pub mod observed;
 pub mod parse;
+pub mod simulated;
 mod time;
 
 use std::path::PathBuf;

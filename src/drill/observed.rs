@@ -94,7 +94,37 @@ impl Observed {
             _ => None,
         };
         let services: Vec<Option<ServiceObserved>> = (0..sc.services.len()).map(|s| service(record, s, end)).collect();
-        let recovery = if services.iter().all(Option::is_none) {
+        let recovery = if sc.services.is_empty() {
+            // As the engine measures it without business services: fault to the finish of
+            // the plan's last step; at least the record's end while a step still runs.
+            let started: Vec<_> = record
+                .events
+                .iter()
+                .filter(|e| matches!(e.subject, Subject::Step(_)) && e.kind == EventKind::StepStarted)
+                .collect();
+            let finished = |s: &Subject| {
+                record
+                    .events
+                    .iter()
+                    .rev()
+                    .find(|e| &e.subject == s && matches!(e.kind, EventKind::StepFinished | EventKind::StepFailed))
+                    .filter(|e| e.kind == EventKind::StepFinished)
+                    .map(|e| e.time)
+            };
+            let mut last: Option<f64> = None;
+            let mut running = false;
+            for e in &started {
+                match finished(&e.subject) {
+                    Some(f) => last = Some(last.map_or(f, |l: f64| l.max(f))),
+                    None => running = true,
+                }
+            }
+            match (running, last) {
+                (true, _) => Some(Observation::AtLeast(end)),
+                (false, Some(f)) => Some(Observation::Exact(f)),
+                (false, None) => None,
+            }
+        } else if services.iter().all(Option::is_none) {
             None
         } else {
             let restored = services.iter().flatten().map(|s| s.restored);

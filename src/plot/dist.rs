@@ -32,6 +32,8 @@ pub struct CdfChart {
     pub title: String,
     /// X axis description, with its unit.
     pub x_label: String,
+    /// Y axis description (default: share of trials at or below x).
+    pub y_label: Option<String>,
     /// Vertical markers.
     pub markers: Vec<Marker>,
 }
@@ -61,7 +63,7 @@ pub(crate) fn x_range(series: &[(&str, &Sketch)], markers: &[Marker]) -> XRange 
     for m in markers {
         if m.at > hi && m.at <= 2.0 * hi.max(1e-9) {
             hi = m.at;
-        } else if m.at > hi {
+        } else if m.at > hi && !m.label.is_empty() {
             notes.push(format!("{} is beyond the axis", m.label));
         }
         if m.at < lo && m.at >= 0.0 {
@@ -284,7 +286,7 @@ impl super::Draw for Cdf<'_> {
             y_range: (0.0, ymax),
             x_desc: &self.spec.x_label,
             y: YAxis::Values {
-                desc: "share of trials at or below x (%)",
+                desc: self.spec.y_label.as_deref().unwrap_or("share of trials at or below x (%)"),
                 format: &|v| if *v <= 100.0 { num(*v) } else { String::new() },
             },
             y_label_area: 70,

@@ -103,6 +103,8 @@ pub enum MarkerKind {
     Objective,
     /// An event of one trial: thin grey dashed line.
     Event,
+    /// A real drill's value (`score`, `run --drill`): blue, dash-dotted.
+    Drill,
 }
 
 /// Fonts and sizes shared by every chart.
@@ -117,6 +119,8 @@ pub(crate) mod style {
     pub const MUTED: RGBColor = RGBColor(90, 90, 90);
     pub const GRID: RGBColor = RGBColor(225, 225, 225);
     pub const RED: RGBColor = RGBColor(200, 30, 30);
+    /// Real drills' markers (Okabe-Ito blue, apart from the red objectives in greyscale too).
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
 
     /// Fill colours of bars (teams, groups): the Okabe-Ito palette ordered so that the first
     /// four differ in lightness too (grey levels 61, 162, 106, 213), then black and grey.
@@ -303,6 +307,7 @@ pub(crate) fn marker_style(kind: MarkerKind) -> (RGBColor, u32, Option<(u32, u32
         MarkerKind::P99 => (style::INK, 2, Some((3, 4))),
         MarkerKind::Objective => (style::RED, 3, None),
         MarkerKind::Event => (style::MUTED, 1, Some((6, 4))),
+        MarkerKind::Drill => (style::BLUE, 2, Some((8, 3))),
     }
 }
 
@@ -402,7 +407,8 @@ pub(crate) fn draw_markers<DB: DrawingBackend>(
         }
     }
     let mut row_end: Vec<f64> = Vec::new();
-    for m in &visible {
+    // A marker without a label (one of many drills) is a line only.
+    for m in visible.iter().filter(|m| !m.label.is_empty()) {
         let (color, _, _) = marker_style(m.kind);
         // Pick the first label row whose previous label ends left of this one.
         let w = per_px * (text_width(&m.label, 13.0) + 14.0);

@@ -41,6 +41,55 @@ pub fn rto_markers(sc: &Scenario) -> Vec<Marker> {
         .collect()
 }
 
+/// Most drills named on a chart; beyond, one label covers them all.
+pub const MAX_DRILL_LABELS: usize = 4;
+
+/// Name of the chart of the drills' percentiles.
+pub const PERCENTILE_CHART: &str = "drill_percentiles";
+
+/// One marker per drill at its recovery time (`≥` when the record ended first).
+pub fn drill_markers(scores: &crate::score::Scores) -> Vec<Marker> {
+    let with: Vec<(&str, &crate::score::MeasureScore)> = scores
+        .records
+        .iter()
+        .filter_map(|r| r.measures.iter().find(|m| m.key == "recovery").map(|m| (r.name.as_str(), m)))
+        .collect();
+    let many = with.len() > MAX_DRILL_LABELS;
+    with.iter()
+        .enumerate()
+        .map(|(i, (name, m))| Marker {
+            at: m.actual.value(),
+            label: match (many, i) {
+                (false, _) => format!("drill {name}{}", if m.actual.censored() { " (≥)" } else { "" }),
+                (true, 0) => format!("{} drills", with.len()),
+                (true, _) => String::new(),
+            },
+            kind: MarkerKind::Drill,
+        })
+        .collect()
+}
+
+/// The drills' percentiles (every measure of every record, as percents) against the uniform
+/// distribution a right model gives: a CDF near the diagonal means the model fits.
+pub fn percentile_chart(scores: &crate::score::Scores) -> (CdfChart, Sketch, Sketch) {
+    let mut drills = Sketch::new();
+    for m in scores.records.iter().flat_map(|r| r.measures.iter()).filter(|m| !m.actual.censored()) {
+        drills.add(100.0 * m.mid());
+    }
+    let mut uniform = Sketch::new();
+    for i in 0..=1000 {
+        uniform.add(i as f64 / 10.0);
+    }
+    let spec = CdfChart {
+        name: PERCENTILE_CHART.into(),
+        y_label: Some("share of the drills' values at or below x (%)".into()),
+        title: format!("The drills' percentiles in the model, {} values", drills.count()),
+        x_label: "percentile of the drill's value in the simulated distribution (%)".into(),
+        markers: Vec::new(),
+    };
+    (spec, drills, uniform)
+}
+
 /// p50, p95 and p99 markers of a sketch.
 pub fn quantile_markers(s: &Sketch) -> Vec<Marker> {
     [
@@ -87,6 +136,9 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
     let rto = rto_markers(sc);
     let mut markers = quantile_markers(&sum.recovery);
     markers.extend(rto.iter().cloned());
+    if let Some(scores) = ctx.scores {
+        markers.extend(drill_markers(scores));
+    }
     let zero_meaning = if sc.services.is_empty() {
         "nothing to recover"
     } else {
@@ -101,6 +153,7 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
     };
     let cdf = CdfChart {
         name: "recovery_cdf".into(),
+        y_label: None,
         title: "Recovery time: share of trials recovered within x".into(),
         x_label: "recovery time (minutes after the fault)".into(),
         markers,
@@ -109,6 +162,12 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
         Box::new(move || plot::histogram(&hist, &sum.recovery, targets)),
         Box::new(move || plot::cdf_overlay(&cdf, &[("recovery time", &sum.recovery)], targets)),
     ];
+    if let Some(scores) = ctx.scores.filter(|s| s.records.len() > 1) {
+        let (spec, drills, uniform) = percentile_chart(scores);
+        jobs.push(Box::new(move || {
+            plot::cdf_overlay(&spec, &[("the drills", &drills), ("a right model (uniform)", &uniform)], targets)
+        }));
+    }
     if !sc.services.is_empty() {
         let (shown, title) = capped_curves(&sum.downtime, "Downtime per business service");
         let markers = shown
@@ -124,6 +183,7 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
             .collect();
         let spec = CdfChart {
             name: "downtime".into(),
+            y_label: None,
             title,
             x_label: "downtime (minutes after the fault)".into(),
             markers,
@@ -148,6 +208,7 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
             .collect();
         let spec = CdfChart {
             name: "data_lost".into(),
+            y_label: None,
             title,
             x_label: "data lost (minutes of writes)".into(),
             markers,
@@ -159,6 +220,7 @@ pub fn all(ctx: &Context<'_>, targets: Targets) -> Result<Vec<Chart>, PlotError>
     }
     let da = CdfChart {
         name: "detect_ack".into(),
+        y_label: None,
         title: "Time to detect and time to acknowledge".into(),
         x_label: "minutes (detect: from the fault; acknowledge: from the alert)".into(),
         markers: Vec::new(),

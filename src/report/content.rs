@@ -411,9 +411,10 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
     if !ctx.sc.description.is_empty() {
         b.push(Block::Para(ctx.sc.description.clone()));
     }
-    let sections: [Section; 10] = [
+    let sections: [Section; 11] = [
         verdict_section,
         recovery_section,
+        drills_section,
         services_section,
         stores_section,
         levels_section,
@@ -481,6 +482,20 @@ fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     }
     chart_or_note(b, charts, "recovery_histogram");
     chart_or_note(b, charts, "recovery_cdf");
+}
+
+/// The real drills scored against this run, when there are any.
+fn drills_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
+    let Some(scores) = ctx.scores else { return };
+    let coverage = crate::score::coverage(scores);
+    let chart = charts
+        .iter()
+        .find(|c| c.name == super::charts::PERCENTILE_CHART)
+        .map(|c| (c.name.as_str(), c.title.as_str()));
+    b.extend(super::score::blocks(ctx.sc, scores, &coverage, chart));
+    b.push(Block::Para(
+        "The recovery charts above mark each drill's recovery time with a blue dash-dotted line.".into(),
+    ));
 }
 
 fn heads(names: &[&str]) -> Vec<String> {

@@ -202,6 +202,9 @@ pub struct Context<'a> {
     /// How the charts are referred to from Markdown: `Some("png")`, `Some("svg")` or `None`
     /// (no chart files written).
     pub md_images: Option<&'a str>,
+    /// Real drills scored against this run (`score --out`, `run --drill`): marked on the
+    /// recovery charts, and a section of their own.
+    pub scores: Option<&'a crate::score::Scores>,
 }
 
 /// One output file, in memory.
@@ -214,7 +217,8 @@ pub struct OutFile {
 }
 
 /// Names of every chart a report can contain (so that stale ones can be removed).
-pub const CHART_NAMES: [&str; 9] = [
+pub const CHART_NAMES: [&str; 10] = [
+    "drill_percentiles",
     "recovery_histogram",
     "recovery_cdf",
     "downtime",
@@ -230,6 +234,19 @@ pub const CHART_NAMES: [&str; 9] = [
 /// pool) and find the representative trial if anything but JSON is asked for, draw the charts,
 /// write the documents. Nothing touches the disk.
 pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, opt: &Options) -> Result<Vec<OutFile>, PlotError> {
+    build_with(sc, seed, sum, timing, opt, None)
+}
+
+/// [`build`], with real drills scored against the run ([`crate::score::place`] on the same
+/// summary) marked on the recovery charts and given a section and a chart of their own.
+pub fn build_with(
+    sc: &Scenario,
+    seed: u64,
+    sum: &Summary,
+    timing: Option<&Timing>,
+    opt: &Options,
+    scores: Option<&crate::score::Scores>,
+) -> Result<Vec<OutFile>, PlotError> {
     let f = opt.formats;
     let mut files = Vec::new();
     if f.json {
@@ -261,6 +278,7 @@ pub fn build(sc: &Scenario, seed: u64, sum: &Summary, timing: Option<&Timing>, o
         } else {
             None
         },
+        scores,
     };
     let charts = charts::all(&ctx, f.targets())?;
     let doc = content::doc(&ctx, &charts);

@@ -7,6 +7,7 @@ pub mod full;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod score;
 pub mod terminal;
 pub mod timeline;
 pub mod verdict;

@@ -64,6 +64,13 @@ pub fn simulate(sc: &Scenario, seed: u64, range: std::ops::Range<u64>) -> (Summa
     (sum, StepDurations { steps })
 }
 
+/// The share of `sk`'s values at most `x`. A value within a billionth of a simulated one
+/// counts as equal: a record's times go through text and subtraction, and a step of fixed
+/// duration written exactly must land at 100%, not just below it.
+pub fn percentile(sk: &Sketch, x: f64) -> f64 {
+    sk.share_at_most(x + 1e-9 * x.abs().max(1.0))
+}
+
 /// One measure of one record, placed in the model's distribution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeasureScore {
@@ -74,6 +81,10 @@ pub struct MeasureScore {
     pub actual: Observation,
     /// Share of simulated trials at most the actual value (a lower bound when censored).
     pub percentile: f64,
+    /// Share of simulated trials strictly below the actual value: equal to `percentile`
+    /// for a continuous distribution, less where trials pile up on one value (a fixed
+    /// duration), which the surprise ranking uses.
+    pub share_below: f64,
     /// The model's 10th, 50th and 90th percentiles.
     pub p10: f64,
     /// Median.
@@ -90,28 +101,39 @@ impl MeasureScore {
         Some(MeasureScore {
             key,
             actual,
-            percentile: sk.share_at_most(actual.value()),
+            percentile: percentile(sk, actual.value()),
+            share_below: sk.share_at_most(actual.value() - 1e-9 * actual.value().abs().max(1.0)),
             p10: sk.quantile(0.10),
             p50: sk.quantile(0.50),
             p90: sk.quantile(0.90),
         })
     }
 
+    /// Half-way between the share below and the share at most the value.
+    pub fn mid(&self) -> f64 {
+        0.5 * (self.share_below + self.percentile)
+    }
+
     /// Where the value falls against the model's p10–p90 band; None when a censored value is
     /// not yet above it (it may still end anywhere).
     pub fn band(&self) -> Option<Band> {
         let v = self.actual.value();
-        if v > self.p90 {
+        // The quantiles are the sketch's, good to its bucket width (0.1%): a value within
+        // that of p10 or p90 is on the band's edge, inside (a fixed duration met exactly).
+        if v > self.p90 * (1.0 + BAND_EDGE) {
             Some(Band::Above)
         } else if self.actual.censored() {
             None
-        } else if v < self.p10 {
+        } else if v < self.p10 * (1.0 - BAND_EDGE) {
             Some(Band::Below)
         } else {
             Some(Band::Inside)
         }
     }
 }
+
+/// Relative width of the band's edges (the sketch's bucket width).
+pub const BAND_EDGE: f64 = 1e-3;
 
 /// A value against the model's p10–p90 band.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +156,8 @@ pub struct ObjectiveOnDrill {
     pub met: Option<bool>,
     /// Why it could not be judged, when it could not.
     pub why: Option<String>,
+    /// The drill's value of what the objective judges (for `rto_met`, the longest outage).
+    pub actual: Option<Observation>,
 }
 
 /// Where the drill left the plan.
@@ -181,14 +205,25 @@ pub struct RecordScore {
     pub critical_path: Vec<StepId>,
     /// Whether the record runs to the close.
     pub closed: bool,
+    /// The record's date, as written.
+    pub date: Option<String>,
 }
 
 impl RecordScore {
     /// The steps that surprised most: largest distance of their percentile from the median,
     /// either way, most surprising first (at most `n`).
+    ///
+    /// A step's place is its mid-percentile (half-way between the shares below and at most
+    /// its value), so a fixed duration met exactly sits at 50%, no surprise; a step within
+    /// 10% of the median either way is not listed.
     pub fn surprises(&self, n: usize) -> Vec<&MeasureScore> {
-        let mut steps: Vec<&MeasureScore> = self.measures.iter().filter(|m| m.key.starts_with("steps.")).collect();
-        steps.sort_by(|a, b| (b.percentile - 0.5).abs().total_cmp(&(a.percentile - 0.5).abs()));
+        let off = |m: &MeasureScore| (m.mid() - 0.5).abs();
+        let mut steps: Vec<&MeasureScore> = self
+            .measures
+            .iter()
+            .filter(|m| m.key.starts_with("steps.") && off(m) > 0.1)
+            .collect();
+        steps.sort_by(|a, b| off(b).total_cmp(&off(a)));
         steps.truncate(n);
         steps
     }
@@ -210,7 +245,20 @@ pub struct Scores {
 /// Score `records` of `sc` against `trials` simulated trials of `seed` (on the current pool).
 pub fn score(sc: &Scenario, seed: u64, trials: u64, records: &[Record]) -> Scores {
     let (summary, durations) = simulate(sc, seed, 0..trials);
-    let records = records.iter().map(|r| score_one(sc, &summary, &durations, r)).collect();
+    place(sc, seed, summary, durations, records)
+}
+
+/// Score `records` of `sc` against a simulated run already made ([`simulate`]).
+pub fn place(sc: &Scenario, seed: u64, summary: Summary, durations: StepDurations, records: &[Record]) -> Scores {
+    let paths: Vec<String> = records.iter().map(|r| r.path.display().to_string()).collect();
+    let mut records: Vec<RecordScore> = records.iter().map(|r| score_one(sc, &summary, &durations, r)).collect();
+    // Records are named by file name; two of one name (from two folders) go by their paths.
+    let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
+    for (r, path) in records.iter_mut().zip(paths) {
+        if names.iter().filter(|n| **n == r.name).count() > 1 {
+            r.name = path;
+        }
+    }
     Scores {
         seed,
         summary,
@@ -239,9 +287,10 @@ fn score_one(sc: &Scenario, sum: &Summary, d: &StepDurations, record: &Record) -
     RecordScore {
         name: record.name(),
         objectives: sc.objectives.iter().map(|o| objective(sc, o, &ob)).collect(),
-        departures: departures(sc, sum, &ob, record.closed()),
+        departures: departures(sc, sum, d, &ob, record.closed()),
         critical_path: critical_path(sc, &ob),
         closed: record.closed(),
+        date: record.date.clone(),
         measures,
         observed: ob,
     }
@@ -250,11 +299,13 @@ fn score_one(sc: &Scenario, sum: &Summary, d: &StepDurations, record: &Record) -
 /// An objective on one drill: a drill is one sample, so a statistic of a measure is judged
 /// on the measure's value, and a share (`rto_met >= 95%`) on whether this drill met it.
 fn objective(sc: &Scenario, o: &crate::model::Objective, ob: &Observed) -> ObjectiveOnDrill {
-    let judged = |met: Option<bool>, why: Option<&str>| ObjectiveOnDrill {
+    let judged_on = |met: Option<bool>, why: Option<&str>, actual: Option<Observation>| ObjectiveOnDrill {
         text: o.text.clone(),
         met,
         why: why.map(str::to_string),
+        actual,
     };
+    let judged = |met: Option<bool>, why: Option<&str>| judged_on(met, why, None);
     let service = |i: usize| {
         ob.services[i].unwrap_or(ServiceObserved {
             downtime: Observation::Exact(0.0),
@@ -279,26 +330,27 @@ fn objective(sc: &Scenario, o: &crate::model::Objective, ob: &Observed) -> Objec
             };
             let s = service(i);
             let rto = sc.services[i].rto.unwrap_or(f64::INFINITY);
+            let at = Some(s.longest_outage);
             match s.longest_outage {
-                Observation::Exact(x) => judged(Some(x <= rto), None),
-                Observation::AtLeast(x) if x > rto => judged(Some(false), None),
-                Observation::AtLeast(_) => judged(None, Some("the service was still down when the record ended")),
+                Observation::Exact(x) => judged_on(Some(x <= rto), None, at),
+                Observation::AtLeast(x) if x > rto => judged_on(Some(false), None, at),
+                Observation::AtLeast(_) => judged_on(None, Some("the service was still down when the record ended"), at),
             }
         }
         Statistic::NotRecovered => {
             let recovered = matches!(value, Some(Observation::Exact(_)));
             // One drill: the share not recovered is 0 or 1.
             let share = if recovered { 0.0 } else { 1.0 };
-            judged(Some(meets(o.bound, share, o.threshold)), None)
+            judged_on(Some(meets(o.bound, share, o.threshold)), None, value)
         }
         Statistic::RpoMet => judged(None, Some("a drill record does not measure data lost")),
         Statistic::Mean | Statistic::Quantile(_) => match value {
             None => judged(None, Some("the record does not have this measure")),
-            Some(Observation::Exact(x)) => judged(Some(meets(o.bound, x, o.threshold)), None),
+            Some(Observation::Exact(x)) => judged_on(Some(meets(o.bound, x, o.threshold)), None, value),
             Some(Observation::AtLeast(x)) => match o.bound {
-                Bound::AtMost if x > o.threshold => judged(Some(false), None),
-                Bound::AtLeast if x >= o.threshold => judged(Some(true), None),
-                _ => judged(None, Some("the record ended before the answer was known")),
+                Bound::AtMost if x > o.threshold => judged_on(Some(false), None, value),
+                Bound::AtLeast if x >= o.threshold => judged_on(Some(true), None, value),
+                _ => judged_on(None, Some("the record ended before the answer was known"), value),
             },
         },
     }
@@ -314,10 +366,13 @@ fn meets(bound: Bound, x: f64, threshold: f64) -> bool {
 /// Steps done that the plan does not have; plan steps not done (only those the model runs in
 /// some trial of this exercise); steps started before what they wait for finished; steps done
 /// by another team than their owner.
-fn departures(sc: &Scenario, sum: &Summary, ob: &Observed, _closed: bool) -> Vec<Departure> {
+fn departures(sc: &Scenario, sum: &Summary, d: &StepDurations, ob: &Observed, closed: bool) -> Vec<Departure> {
     let mut out: Vec<Departure> = ob.unplanned.iter().map(|u| Departure::Unplanned(u.0.clone())).collect();
+    // Not done: only in a record that runs to the close (a tabletop of the first hour did
+    // not get to the rest), and only steps every simulated trial does (a step that waits
+    // for a severity level or a kind of fault may rightly not run in this drill).
     for (s, st) in ob.steps.iter().enumerate() {
-        if st.start.is_none() && !st.skipped && sum.attempts[s] > 0 {
+        if closed && st.start.is_none() && !st.skipped && d.steps[s].count() >= sum.trials {
             out.push(Departure::NotDone(s));
         }
     }

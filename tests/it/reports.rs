@@ -469,6 +469,7 @@ fn cdf_overlay_draws_several_named_sketches() {
     }
     let spec = CdfChart {
         name: "compare".into(),
+        y_label: None,
         title: "Recovery time: base against candidate".into(),
         x_label: "recovery time (minutes after the fault)".into(),
         markers: vec![Marker {
@@ -498,6 +499,7 @@ fn a_long_tail_is_cut_at_p999_and_the_chart_says_so() {
     s.add(20000.0);
     let spec = CdfChart {
         name: "tail".into(),
+        y_label: None,
         title: "tail".into(),
         x_label: "minutes".into(),
         markers: Vec::new(),
