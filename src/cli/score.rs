@@ -109,10 +109,9 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         .json
         .as_ref()
         .map(|_| report::json::to_text(&report::score::json(&sc, &scores, &coverage)));
-    let md = a
-        .md
-        .as_ref()
-        .map(|_| report::markdown::render(&report::score::doc(&sc, &scores, &coverage), None));
+    let md =
+        a.md.as_ref()
+            .map(|_| report::markdown::render(&report::score::doc(&sc, &scores, &coverage), None));
     let mut set = FileSet::new();
     for (path, text) in [(&a.json, &json), (&a.md, &md)] {
         if let (Some(path), Some(text)) = (path, text) {

@@ -73,7 +73,12 @@ pub fn drill_markers(scores: &crate::score::Scores) -> Vec<Marker> {
 /// distribution a right model gives: a CDF near the diagonal means the model fits.
 pub fn percentile_chart(scores: &crate::score::Scores) -> (CdfChart, Sketch, Sketch) {
     let mut drills = Sketch::new();
-    for m in scores.records.iter().flat_map(|r| r.measures.iter()).filter(|m| !m.actual.censored()) {
+    for m in scores
+        .records
+        .iter()
+        .flat_map(|r| r.measures.iter())
+        .filter(|m| !m.actual.censored())
+    {
         drills.add(100.0 * m.mid());
     }
     let mut uniform = Sketch::new();

@@ -70,9 +70,7 @@ pub fn departure_text(sc: &Scenario, d: &Departure) -> String {
         ),
         Departure::OtherTeam { step, team } => format!(
             "{} was done by {}, not its owner {}",
-            sc.steps[*step].id,
-            sc.teams[*team].name,
-            sc.teams[sc.steps[*step].team].name
+            sc.steps[*step].id, sc.teams[*team].name, sc.teams[sc.steps[*step].team].name
         ),
     }
 }
@@ -123,7 +121,11 @@ fn objective_note(o: &crate::score::ObjectiveOnDrill) -> String {
     if let Some(w) = &o.why {
         parts.push(w.clone());
     }
-    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("; ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
 }
 
 fn record_heading(r: &RecordScore) -> String {
@@ -191,10 +193,7 @@ pub fn terminal(sc: &Scenario, scores: &Scores, coverage: &[Coverage]) -> String
     let crit = most_critical(sc, scores);
     if !crit.is_empty() {
         let c: Vec<String> = crit.iter().map(|(s, x)| format!("{s} {}", percent(*x))).collect();
-        out.push_str(&format!(
-            "\nmost often on the model's critical path: {}\n",
-            c.join(", ")
-        ));
+        out.push_str(&format!("\nmost often on the model's critical path: {}\n", c.join(", ")));
     }
     if scores.records.len() > 1 {
         out.push_str(&format!(
@@ -227,11 +226,7 @@ pub fn terminal(sc: &Scenario, scores: &Scores, coverage: &[Coverage]) -> String
 
 /// The verdict of a band test, with "too few" where nothing could be concluded.
 pub fn verdict_text(c: &Coverage) -> &'static str {
-    if c.n == 0 {
-        "no value to judge"
-    } else {
-        c.verdict.as_str()
-    }
+    if c.n == 0 { "no value to judge" } else { c.verdict.as_str() }
 }
 
 fn band_key(m: &MeasureScore) -> Value {
@@ -387,7 +382,10 @@ pub fn blocks(sc: &Scenario, scores: &Scores, coverage: &[Coverage], percentile_
             })
             .collect();
         b.push(Block::Table {
-            head: ["measure", "actual", "percentile", "p10", "p50", "p90", ""].iter().map(|s| s.to_string()).collect(),
+            head: ["measure", "actual", "percentile", "p10", "p50", "p90", ""]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             rows,
             numeric: vec![false, true, true, true, true, true, false],
         });
@@ -411,10 +409,7 @@ pub fn blocks(sc: &Scenario, scores: &Scores, coverage: &[Coverage], percentile_
     let crit = most_critical(sc, scores);
     if !crit.is_empty() {
         let c: Vec<String> = crit.iter().map(|(s, x)| format!("{s} ({})", percent(*x))).collect();
-        b.push(Block::Para(format!(
-            "Most often on the model's critical path: {}.",
-            c.join(", ")
-        )));
+        b.push(Block::Para(format!("Most often on the model's critical path: {}.", c.join(", "))));
     }
     if scores.records.len() > 1 {
         b.push(Block::Heading(3, "The model against the drills".into()));

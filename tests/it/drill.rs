@@ -188,7 +188,9 @@ fn a_drill_is_placed_in_the_models_distribution() {
 
 #[test]
 fn departures_from_the_plan_are_listed() {
-    let text = "time,event,subject,outcome,note,team\n0m,fault,crash,,,\n5m,step_started,fix,,,\n30m,step_finished,fix,,,\n";
+    // A record that runs to the close: diagnose was never done, and fix did not wait for it.
+    let text =
+        "time,event,subject,outcome,note,team\n0m,fault,crash,,,\n5m,step_started,fix,,,\n30m,step_finished,fix,,,\n31m,closed,,,,\n";
     let r = read("a.csv", text).unwrap();
     let scores = drillsim::score::score(&plan(), 1, 50, &[r]);
     use drillsim::score::Departure;
@@ -204,4 +206,9 @@ fn departures_from_the_plan_are_listed() {
             }
         ]
     );
+    // The same drill stopped before the close (a tabletop): what it did not get to is not
+    // a departure.
+    let stopped = text.replace("31m,closed,,,,\n", "");
+    let scores = drillsim::score::score(&plan(), 1, 50, &[read("a.csv", &stopped).unwrap()]);
+    assert!(!scores.records[0].departures.contains(&Departure::NotDone(0)));
 }

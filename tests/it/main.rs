@@ -17,5 +17,6 @@ mod readme;
 mod redundancy;
 mod regressions;
 mod reports;
+mod score;
 mod topology;
 mod waits;

@@ -435,6 +435,7 @@ fn verdict_tones_follow_the_share_within_the_rto() {
             representative: None,
             check: None,
             md_images: None,
+            scores: None,
         };
         let (tone, _) = report::content::verdict(&c);
         let worst = (0..sc.services.len()).map(|i| sum.rto_met_share(i)).fold(1.0, f64::min);
@@ -868,6 +869,7 @@ fn judged_doc(sc: &Scenario, seed: u64, sum: &Summary) -> (Option<drillsim::chec
         representative: None,
         check: judged.as_ref(),
         md_images: None,
+        scores: None,
     };
     let doc = report::content::doc(&ctx, &[]);
     (judged, doc)
