@@ -136,7 +136,7 @@ fn record_heading(r: &RecordScore) -> String {
     what.push(if r.closed {
         format!("closed at {}", clock(r.observed.end))
     } else {
-        format!("ends at {}, not closed (later steps are censored)", clock(r.observed.end))
+        format!("stops at {} before the close: what still ran is censored", clock(r.observed.end))
     });
     format!("{} ({})", r.name, what.join(", "))
 }

@@ -218,10 +218,12 @@ impl RecordScore {
     /// 10% of the median either way is not listed.
     pub fn surprises(&self, n: usize) -> Vec<&MeasureScore> {
         let off = |m: &MeasureScore| (m.mid() - 0.5).abs();
+        // A step still running is a surprise only once it is already slower than the median.
+        let known = |m: &MeasureScore| !m.actual.censored() || m.mid() > 0.5;
         let mut steps: Vec<&MeasureScore> = self
             .measures
             .iter()
-            .filter(|m| m.key.starts_with("steps.") && off(m) > 0.1)
+            .filter(|m| m.key.starts_with("steps.") && known(m) && off(m) > 0.1)
             .collect();
         steps.sort_by(|a, b| off(b).total_cmp(&off(a)));
         steps.truncate(n);
@@ -306,6 +308,14 @@ fn objective(sc: &Scenario, o: &crate::model::Objective, ob: &Observed) -> Objec
         actual,
     };
     let judged = |met: Option<bool>, why: Option<&str>| judged_on(met, why, None);
+    // A record that names no service at all says nothing of them; one that names some says
+    // the others never went down.
+    if o.measure.service().is_some() && ob.services.iter().all(Option::is_none) {
+        return judged(
+            None,
+            Some("the record does not say when business services went down or came back (service_down, service_up)"),
+        );
+    }
     let service = |i: usize| {
         ob.services[i].unwrap_or(ServiceObserved {
             downtime: Observation::Exact(0.0),
