@@ -325,3 +325,61 @@ fn a_shipped_plan_scores_a_record_of_its_own_trial() {
     let r = drill::load_str(Path::new("t.csv"), &text, &scn).unwrap();
     assert!(r.closed());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// Any record of the plan, whole or stopped early, in order or not, scores and renders
+    /// without a panic.
+    #[test]
+    fn any_record_scores_and_renders(
+        detect in proptest::option::of(0u32..60),
+        ack in proptest::option::of(0u32..60),
+        steps in proptest::collection::vec((proptest::option::of(0u32..200), proptest::option::of(0u32..200)), 3),
+        outage in proptest::option::of((0u32..100, proptest::option::of(0u32..300))),
+        extra in proptest::option::of(0u32..200),
+        closed in proptest::prelude::any::<bool>(),
+    ) {
+        let sc = plan();
+        let mut rows: Vec<(u32, String)> = vec![(0, "fault,crash".into())];
+        if let Some(d) = detect {
+            rows.push((d, "detected,".into()));
+            if let Some(a) = ack {
+                rows.push((d + a, "acked,ops".into()));
+            }
+        }
+        for ((start, dur), id) in steps.iter().zip(["diagnose", "fix", "notify"]) {
+            if let Some(s) = start {
+                rows.push((*s, format!("step_started,{id}")));
+                if let Some(d) = dur {
+                    rows.push((s + d, format!("step_finished,{id}")));
+                }
+            }
+        }
+        if let Some((down, up)) = outage {
+            rows.push((down, "service_down,shop".into()));
+            if let Some(u) = up {
+                rows.push((down + u, "service_up,shop".into()));
+            }
+        }
+        if let Some(e) = extra {
+            rows.push((e, "step_started,+call vendor".into()));
+        }
+        rows.sort_by_key(|r| r.0);
+        let end = rows.last().map_or(0, |r| r.0);
+        if closed {
+            rows.push((end, "closed,".into()));
+        }
+        let text: String = std::iter::once("time,event,subject\n".to_string())
+            .chain(rows.iter().map(|(t, r)| format!("{t}m,{r}\n")))
+            .collect();
+        let r = drill::load_str(Path::new("p.csv"), &text, &sc);
+        proptest::prop_assert!(r.is_ok(), "{text}: {r:?}");
+        let r = r.unwrap();
+        let scores = score::score(&sc, 1, 50, &[r.clone(), r]);
+        let cov = score::coverage(&scores);
+        let _ = drillsim::report::score::terminal(&sc, &scores, &cov);
+        let _ = drillsim::report::score::json(&sc, &scores, &cov);
+        let _ = drillsim::report::markdown::render(&drillsim::report::score::doc(&sc, &scores, &cov), None);
+    }
+}
