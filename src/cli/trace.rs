@@ -22,20 +22,30 @@ pub struct Args {
     /// output): what a drill leader would have written had this trial been a drill.
     #[arg(long, value_name = "PATH")]
     record: Option<PathBuf>,
+    /// Write the timeline and the trial's measures as JSON to this file ("-" for standard
+    /// output) instead of printing the text timeline.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
 }
 
 pub fn exec(a: Args) -> Result<ExitCode> {
     let sc = load(&a.file)?;
     let seed = a.seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let tr = trace::replay(&sc, seed, a.trial);
-    let to_stdout = a.record.as_deref().is_some_and(drillsim::output::is_stdout);
-    if let Some(path) = &a.record {
-        let text = drillsim::drill::simulated::record_text(&sc, &tr, seed, a.trial);
-        let mut set = drillsim::output::FileSet::new();
-        set.add(path, text.into_bytes());
-        set.write()?;
+    let stdout = |p: &Option<PathBuf>| p.as_deref().is_some_and(drillsim::output::is_stdout);
+    if stdout(&a.record) && stdout(&a.json) {
+        anyhow::bail!("--record - and --json - would mix on standard output: send one of them to a file");
     }
-    if !to_stdout {
+    let mut set = drillsim::output::FileSet::new();
+    if let Some(path) = &a.record {
+        set.add(path, drillsim::drill::simulated::record_text(&sc, &tr, seed, a.trial).into_bytes());
+    }
+    if let Some(path) = &a.json {
+        let v = drillsim::report::trace::json(&sc, seed, a.trial, &tr);
+        set.add(path, drillsim::report::json::to_text(&v).into_bytes());
+    }
+    set.write()?;
+    if a.json.is_none() && !stdout(&a.record) {
         super::say(&trace::render(&sc, seed, a.trial, &tr))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod score;
 pub mod terminal;
 pub mod timeline;
+pub mod trace;
 pub mod verdict;
 
 pub use full::{Formats, OutFile, add_to, build, write};

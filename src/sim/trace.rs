@@ -208,7 +208,8 @@ fn symptom(sc: &Scenario, m: usize) -> String {
     }
 }
 
-fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
+/// One event in words, as the timeline prints it (before escaping).
+pub fn describe(sc: &Scenario, tr: &Trace, e: &Event) -> String {
     let comp = |c: &usize| sc.topology.components[*c].name.as_str();
     match e {
         Event::Fault { fault: None } => "fault injected".to_string(),

@@ -19,4 +19,5 @@ mod regressions;
 mod reports;
 mod score;
 mod topology;
+mod trace_json;
 mod waits;
