@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::model::Scenario;
-use crate::sim::{Workspace, rng::TrialStreams, run_trial};
+use crate::sim::{TrialOutcome, Workspace, rng::TrialStreams, run_trial};
 use crate::stats::Summary;
 
 /// Trials per chunk: large enough that merging is cheap, small enough to balance two cores.
@@ -33,6 +33,22 @@ pub struct RunOptions {
 
 /// Run trials `range` of `sc` and summarise them (on the current rayon pool).
 pub fn summarize_range(sc: &Scenario, seed: u64, range: std::ops::Range<u64>, bar: Option<&ProgressBar>) -> Summary {
+    fold_range(sc, seed, range, bar, || (), |_, _, _| (), |_, _| ()).0
+}
+
+/// Run trials `range` of `sc` into a summary and, beside it, whatever else a caller keeps of
+/// each trial (`add` sees the trial's index and outcome; `merge` joins two workers' parts).
+/// Chunks and merges are as for the summary, so a caller whose `merge` is exact (counts,
+/// sketches, a top-k broken by trial index) gets the same result at any thread count.
+pub fn fold_range<A: Send>(
+    sc: &Scenario,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    bar: Option<&ProgressBar>,
+    init: impl Fn() -> A + Sync + Send,
+    add: impl Fn(&mut A, u64, &TrialOutcome) + Sync + Send,
+    merge: impl Fn(&mut A, A) + Sync + Send,
+) -> (Summary, A) {
     let chunks = (range.end - range.start).div_ceil(CHUNK);
     // A worker keeps its buffers and its summary from chunk to chunk: a fresh summary's
     // sketches grow their histograms bucket by bucket in their first trials, and merging is
@@ -40,26 +56,28 @@ pub fn summarize_range(sc: &Scenario, seed: u64, range: std::ops::Range<u64>, ba
     (0..chunks)
         .into_par_iter()
         .fold(
-            || (Workspace::new(sc), Summary::new(sc)),
-            |(mut ws, mut sum), c| {
+            || (Workspace::new(sc), Summary::new(sc), init()),
+            |(mut ws, mut sum, mut extra), c| {
                 let lo = range.start + c * CHUNK;
                 let hi = (lo + CHUNK).min(range.end);
                 for k in lo..hi {
                     run_trial(sc, TrialStreams::new(seed, k), &mut ws, &mut ());
                     sum.add(sc, &ws.out);
+                    add(&mut extra, k, &ws.out);
                 }
                 if let Some(b) = bar {
                     b.inc(hi - lo);
                 }
-                (ws, sum)
+                (ws, sum, extra)
             },
         )
-        .map(|(_, sum)| sum)
+        .map(|(_, sum, extra)| (sum, extra))
         .reduce(
-            || Summary::new(sc),
-            |mut a, b| {
+            || (Summary::new(sc), init()),
+            |(mut a, mut ea), (b, eb)| {
                 a.merge(&b);
-                a
+                merge(&mut ea, eb);
+                (a, ea)
             },
         )
 }

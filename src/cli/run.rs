@@ -53,7 +53,18 @@ pub struct Args {
     /// `drillsim score --out`); repeat for several drills. Needs --out.
     #[arg(long = "drill", value_name = "RECORD")]
     drills: Vec<PathBuf>,
+    /// List the K trials with the longest recovery (among those --where picks), each with
+    /// the command that traces it.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    worst: Option<u64>,
+    /// Only trials where this holds, e.g. 'recovery > 8h', 'services.payment >= 2h',
+    /// 'stores.orders > 30m' (with --worst; alone, lists the worst 10 of them).
+    #[arg(long = "where", value_name = "CONDITION")]
+    condition: Option<String>,
 }
+
+/// Default number of trials listed by `--where` without `--worst`.
+const DEFAULT_WORST: u64 = 10;
 
 /// `--out` names the folder the report's files go into. A path that is an existing file, or
 /// that is named like one of the report's files, was meant as a file: say so before the run
@@ -103,7 +114,23 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     let t0 = Instant::now();
     // With drills, the same trials run with each step's duration kept beside the summary
     // (the summary is the same either way).
-    let (sum, scores) = if records.is_empty() {
+    let condition = match &a.condition {
+        Some(c) => Some(drillsim::worst::Condition::parse(&sc, c).map_err(|e| anyhow::anyhow!("--where: {e}"))?),
+        None => None,
+    };
+    let worst_k = a.worst.or(condition.map(|_| DEFAULT_WORST));
+    if worst_k.is_some() && !records.is_empty() {
+        bail!("--worst/--where and --drill: run them separately (drillsim score places drills)");
+    }
+    let mut worst = None;
+    let (sum, scores) = if let Some(k) = worst_k {
+        let (sum, w) = a
+            .threads
+            .pool()?
+            .install(|| drillsim::worst::run(&sc, seed, trials, k as usize, condition));
+        worst = Some(w);
+        (sum, None)
+    } else if records.is_empty() {
         (batch::run(&sc, &opt).context("cannot start worker threads")?, None)
     } else {
         let s = super::score::scored(&sc, seed, trials, &records, a.threads)?;
@@ -126,6 +153,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
     if !json_to_stdout {
         super::say(&report::terminal::summary(&sc, seed, &sum, Some(&timing)))?;
+    }
+    if let Some(w) = &worst {
+        let text = worst_text(&a, seed, w);
+        if json_to_stdout { super::note(&text)? } else { super::say(&text)? }
     }
     let t1 = Instant::now();
     if let Some(dir) = &report_dir {
@@ -157,4 +188,38 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The worst trials, each with the command that traces it.
+fn worst_text(a: &Args, seed: u64, w: &drillsim::worst::Worst) -> String {
+    let of = match &a.condition {
+        Some(c) => format!("{} trial(s) where {c}", w.matched),
+        None => format!("{} trials", w.matched),
+    };
+    let mut out = format!("\n  worst {} by recovery time, of {of}:\n", w.trials.len());
+    if w.trials.is_empty() {
+        out.push_str("    none\n");
+    }
+    out.push_str(&format!(
+        "  {:>10} {:>10} {:>8} {:>8}  trace it with\n",
+        "trial", "recovery", "detect", "ack"
+    ));
+    for p in &w.trials {
+        let rec = if p.recovered {
+            format!("{:.1}", p.recovery)
+        } else {
+            "not rec.".to_string()
+        };
+        let cmd = drillsim::text::shell_command(&[
+            "drillsim".to_string(),
+            "trace".into(),
+            a.file.display().to_string(),
+            "--seed".into(),
+            seed.to_string(),
+            "--trial".into(),
+            p.trial.to_string(),
+        ]);
+        out.push_str(&format!("  {:>10} {rec:>10} {:>8.1} {:>8.1}  {cmd}\n", p.trial, p.detect, p.ack));
+    }
+    out
 }

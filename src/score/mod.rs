@@ -10,15 +10,11 @@
 //! percentile is "at least" the one shown, and it counts in the band test only when it is
 //! already above the band.
 
-use rayon::prelude::*;
-
-use crate::batch::CHUNK;
 use crate::drill::observed::ServiceObserved;
 use crate::drill::{Observation, Observed, Record};
 use crate::model::dist::ln_gamma;
 use crate::model::objective::{Bound, Measure, Statistic};
 use crate::model::{Scenario, StepId};
-use crate::sim::{Workspace, rng::TrialStreams, run_trial};
 use crate::stats::{Sketch, Summary};
 
 /// Each step's duration in the simulated trials in which it ran, first start to finish.
@@ -31,36 +27,26 @@ pub struct StepDurations {
 /// Run trials `range` of `sc` as `batch::summarize_range` does (fixed chunks, exact merges, so
 /// the same at any thread count), keeping each step's duration too.
 pub fn simulate(sc: &Scenario, seed: u64, range: std::ops::Range<u64>) -> (Summary, StepDurations) {
-    let empty = || (Summary::new(sc), vec![Sketch::new(); sc.steps.len()]);
-    let chunks = (range.end - range.start).div_ceil(CHUNK);
-    let (sum, steps) = (0..chunks)
-        .into_par_iter()
-        .fold(
-            || (Workspace::new(sc), empty()),
-            |(mut ws, (mut sum, mut steps)), c| {
-                let lo = range.start + c * CHUNK;
-                let hi = (lo + CHUNK).min(range.end);
-                for k in lo..hi {
-                    run_trial(sc, TrialStreams::new(seed, k), &mut ws, &mut ());
-                    sum.add(sc, &ws.out);
-                    for (s, sk) in steps.iter_mut().enumerate() {
-                        let (a, b) = (ws.out.start[s], ws.out.finish[s]);
-                        if a.is_finite() && b.is_finite() {
-                            sk.add(b - a);
-                        }
-                    }
+    let (sum, steps) = crate::batch::fold_range(
+        sc,
+        seed,
+        range,
+        None,
+        || vec![Sketch::new(); sc.steps.len()],
+        |steps, _, out| {
+            for (s, sk) in steps.iter_mut().enumerate() {
+                let (a, b) = (out.start[s], out.finish[s]);
+                if a.is_finite() && b.is_finite() {
+                    sk.add(b - a);
                 }
-                (ws, (sum, steps))
-            },
-        )
-        .map(|(_, r)| r)
-        .reduce(empty, |(mut a, mut sa), (b, sb)| {
-            a.merge(&b);
-            for (x, y) in sa.iter_mut().zip(&sb) {
+            }
+        },
+        |a, b| {
+            for (x, y) in a.iter_mut().zip(&b) {
                 x.merge(y);
             }
-            (a, sa)
-        });
+        },
+    );
     (sum, StepDurations { steps })
 }
 

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("compare", 5),
     ("sensitivity", 5),
     ("score", 5),
+    ("worst", 5),
     ("plot", 6),
     ("report", 7),
 ];

@@ -21,3 +21,4 @@ mod score;
 mod topology;
 mod trace_json;
 mod waits;
+mod worst;
