@@ -8,6 +8,7 @@ mod check;
 mod compare;
 mod run;
 mod score;
+mod shell;
 mod trace;
 mod validate;
 
@@ -37,7 +38,7 @@ const EXIT_USAGE: u8 = 2;
     version,
     about = "Rehearse an emergency response plan many times and measure it"
 )]
-struct Cli {
+pub(crate) struct Cli {
     /// Folder that scenario files and their includes must stay inside (default: the folder of
     /// each exercise file, or the folder given to check or compare)
     #[arg(long, global = true, value_name = "DIR")]
@@ -52,17 +53,39 @@ static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a scenario many times and summarise recovery time and the rest.
+    #[command(
+        after_help = "Examples:\n  drillsim run scenarios/ref20.toml\n  drillsim run scenarios/plan1/power-loss.toml -n 1000000 --json summary.json\n  drillsim run scenarios/plan1/system-failure.toml --out reports/plan1 --format md,png\n  drillsim run scenarios/plan1/system-failure.toml --worst 5 --where 'recovery > 4h'"
+    )]
     Run(run::Args),
     /// Replay one trial and print it as a timeline.
+    #[command(
+        after_help = "Examples:\n  drillsim trace scenarios/ref20.toml --trial 3\n  drillsim trace scenarios/plan1/compound.toml --trial 12 --json trial12.json\n  drillsim trace scenarios/plan1/system-failure.toml --trial 3 --record drill.csv"
+    )]
     Trace(trace::Args),
     /// Check scenario files and report the first mistake in each, or that it is fine.
+    #[command(after_help = "Examples:\n  drillsim validate scenarios/\n  drillsim validate scenarios/plan1/*.toml")]
     Validate(validate::Args),
     /// Run every scenario's [expect] objectives; exit 1 when the plan misses one.
+    #[command(after_help = "Examples:\n  drillsim check scenarios/\n  drillsim check scenarios/plan1 --junit results.xml --strict")]
     Check(check::Args),
     /// Compare two revisions of a plan trial by trial; exit 1 on a significant regression.
+    #[command(
+        after_help = "Examples:\n  drillsim compare old/plan.toml new/plan.toml\n  drillsim compare --base-rev origin/main scenarios/plan1 --out compare/"
+    )]
     Compare(compare::Args),
     /// Place real drills' records in the plan's simulated distributions.
+    #[command(
+        after_help = "Examples:\n  drillsim score scenarios/plan1/system-failure.toml drill.csv\n  drillsim score scenarios/plan1/system-failure.toml drills/*.csv --json scores.json --out reports/drills"
+    )]
     Score(score::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  drillsim completions bash > ~/.local/share/bash-completion/completions/drillsim\n  drillsim completions zsh -o ~/.zfunc/_drillsim"
+    )]
+    Completions(shell::CompletionArgs),
+    /// Print the man page, or write one per command into a folder.
+    #[command(after_help = "Examples:\n  drillsim man | man -l -\n  drillsim man /usr/local/share/man/man1")]
+    Man(shell::ManArgs),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -113,6 +136,8 @@ pub fn main() -> ExitCode {
             Command::Check(a) => check::exec(a),
             Command::Compare(a) => compare::exec(a),
             Command::Score(a) => score::exec(a),
+            Command::Completions(a) => shell::completions(a),
+            Command::Man(a) => shell::man(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;
@@ -189,4 +214,44 @@ pub fn load_in(file: &Path, folder: Option<&Path>) -> Result<Scenario, ScenarioE
 /// Load and check a scenario file named on the command line.
 pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
     load_in(file, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every example in a command's `--help` parses with the real parser (words before a
+    /// pipe or a redirection; quotes as a shell reads them).
+    #[test]
+    fn help_examples_parse() {
+        let cmd = Cli::command();
+        let mut seen = 0;
+        for sub in cmd.get_subcommands() {
+            let Some(help) = sub.get_after_help() else { continue };
+            for line in help.to_string().lines().filter_map(|l| l.trim().strip_prefix("drillsim ")) {
+                let line = line.split(['|', '>']).next().unwrap_or("");
+                let mut words = vec!["drillsim".to_string()];
+                let mut quoted = false;
+                for part in line.split(' ').filter(|w| !w.is_empty()) {
+                    if quoted {
+                        let last = words.last_mut().expect("a word");
+                        last.push(' ');
+                        last.push_str(part.trim_end_matches('\''));
+                        quoted = !part.ends_with('\'');
+                    } else if let Some(p) = part.strip_prefix('\'') {
+                        quoted = !p.ends_with('\'');
+                        words.push(p.trim_end_matches('\'').to_string());
+                    } else {
+                        words.push(part.to_string());
+                    }
+                }
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("{words:?}: {e}");
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen >= 15, "examples found: {seen}");
+    }
 }

@@ -494,3 +494,22 @@ fn trace_says_in_its_header_how_ties_are_broken() {
     );
     assert_eq!(header[2], drillsim::sim::trace::TIES);
 }
+
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    let out = crate::common::drillsim().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["run", "trace", "score", "check", "compare", "validate"] {
+        assert!(script.contains(cmd), "{cmd}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::common::drillsim().arg("man").arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for page in ["drillsim.1", "drillsim-run.1", "drillsim-score.1", "drillsim-check.1"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    let bad = crate::common::drillsim().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
