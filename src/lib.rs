@@ -41,7 +41,7 @@
 //! ```text
 //! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
 //! 6  plot                        plotters charts (PNG with a bundled font, SVG)
-//! 5  check  compare  sensitivity  score  worst   objectives judged, paired revisions, levers re-run, drills scored, trials to trace
+//! 5  check  compare  sensitivity  score  worst  trials   objectives judged, paired revisions, levers re-run, drills scored, trials to trace, trial rows
 //! 4  batch                       Monte Carlo trials in parallel, merged exactly
 //! 3  stats           drill       mergeable summaries, quantiles, intervals  |  drill records
 //! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
@@ -69,4 +69,5 @@ pub mod sensitivity;
 pub mod sim;
 pub mod stats;
 pub mod text;
+pub mod trials;
 pub mod worst;

@@ -61,6 +61,11 @@ pub struct Args {
     /// 'stores.orders > 30m' (with --worst; alone, lists the worst 10 of them).
     #[arg(long = "where", value_name = "CONDITION")]
     condition: Option<String>,
+    /// Write one CSV row per trial (trial, recovery, detect, ack, close, level, each
+    /// service's downtime, each store's data lost) to this file ("-" for standard output),
+    /// streamed in trial order.
+    #[arg(long, value_name = "PATH")]
+    trials_out: Option<PathBuf>,
 }
 
 /// Default number of trials listed by `--where` without `--worst`.
@@ -122,8 +127,23 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     if worst_k.is_some() && !records.is_empty() {
         bail!("--worst/--where and --drill: run them separately (drillsim score places drills)");
     }
+    if a.trials_out.is_some() && (worst_k.is_some() || !records.is_empty()) {
+        bail!("--trials-out writes every trial: list the worst with --worst, or place drills with --drill, in another run");
+    }
+    if a.trials_out.as_deref().is_some_and(is_stdout) && a.json.as_deref().is_some_and(is_stdout) {
+        bail!("--trials-out - and --json - would mix on standard output: send one of them to a file");
+    }
     let mut worst = None;
-    let (sum, scores) = if let Some(k) = worst_k {
+    let mut staged = None;
+    let (sum, scores) = if let Some(path) = &a.trials_out {
+        let mut out = drillsim::output::Staged::create(path)?;
+        let sum = a
+            .threads
+            .pool()?
+            .install(|| drillsim::trials::stream(&sc, seed, trials, |b| out.write(b)))?;
+        staged = Some(out);
+        (sum, None)
+    } else if let Some(k) = worst_k {
         let (sum, w) = a
             .threads
             .pool()?
@@ -148,15 +168,19 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         .map(|_| report::json::to_text(&report::json::summary(&sc, seed, &sum, Some(&timing))));
     let mut report_files = Vec::new();
     let mut set = FileSet::new();
+    if let Some(st) = staged {
+        set.add_staged(st);
+    }
     if let (Some(path), Some(text)) = (&a.json, &json_text) {
         set.add(path, text.as_bytes());
     }
-    if !json_to_stdout {
+    let quiet_stdout = json_to_stdout || a.trials_out.as_deref().is_some_and(is_stdout);
+    if !quiet_stdout {
         super::say(&report::terminal::summary(&sc, seed, &sum, Some(&timing)))?;
     }
     if let Some(w) = &worst {
         let text = worst_text(&a, seed, w);
-        if json_to_stdout { super::note(&text)? } else { super::say(&text)? }
+        if quiet_stdout { super::note(&text)? } else { super::say(&text)? }
     }
     let t1 = Instant::now();
     if let Some(dir) = &report_dir {
@@ -181,7 +205,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             dir.display(),
             t1.elapsed().as_secs_f64()
         );
-        if json_to_stdout {
+        if quiet_stdout {
             super::note(&line)?;
         } else {
             super::say(&line)?;

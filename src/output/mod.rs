@@ -38,7 +38,127 @@ const MAX_LINKS: usize = 40;
 #[derive(Default)]
 pub struct FileSet<'a> {
     files: Vec<(PathBuf, Cow<'a, [u8]>)>,
+    staged: Vec<Staged>,
     stale: Vec<PathBuf>,
+}
+
+/// A file too big to hold in memory (`run --trials-out`), written as it is produced and
+/// then committed with a [`FileSet`]: a regular file goes to a temporary beside it (registered
+/// for the signal handler) that the set renames into place with its other files; a device,
+/// FIFO or `-` is written through as the bytes come. Dropped without being committed, the
+/// temporary is removed.
+pub struct Staged {
+    shown: PathBuf,
+    sink: Sink,
+}
+
+enum Sink {
+    Temp {
+        file: Option<std::io::BufWriter<NamedTempFile>>,
+        target: PathBuf,
+        made: Vec<PathBuf>,
+    },
+    Through(std::io::BufWriter<std::fs::File>),
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+}
+
+impl Staged {
+    /// Open `path` for streaming (`-`: standard output).
+    pub fn create(path: &Path) -> Result<Staged, WriteError> {
+        let err = |source| WriteError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let sink = match resolve(path)? {
+            Destination::Stdout => Sink::Stdout(std::io::BufWriter::new(std::io::stdout())),
+            Destination::Through(p) => Sink::Through(std::io::BufWriter::new(
+                std::fs::OpenOptions::new().write(true).open(p).map_err(err)?,
+            )),
+            Destination::Replace(target) => {
+                let dir = folder_of(&target).to_path_buf();
+                let mut made: Vec<PathBuf> = dir
+                    .ancestors()
+                    .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+                    .map(Path::to_path_buf)
+                    .collect();
+                std::fs::create_dir_all(&dir).map_err(err)?;
+                made.reverse();
+                let mode = match target.metadata() {
+                    Ok(m) => m.permissions(),
+                    Err(_) => Permissions::from_mode(0o666),
+                };
+                let mut pending = interrupt::lock();
+                let t = tempfile::Builder::new()
+                    .prefix(".drillsim-")
+                    .suffix(".tmp")
+                    .permissions(mode)
+                    .tempfile_in(&dir)
+                    .map_err(err)?;
+                pending.push(t.path().to_path_buf());
+                Sink::Temp {
+                    file: Some(std::io::BufWriter::with_capacity(1 << 20, t)),
+                    target,
+                    made,
+                }
+            }
+        };
+        Ok(Staged {
+            shown: path.to_path_buf(),
+            sink,
+        })
+    }
+
+    /// Append `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        let r = match &mut self.sink {
+            Sink::Temp { file: Some(f), .. } => f.write_all(bytes),
+            Sink::Temp { file: None, .. } => Ok(()),
+            Sink::Through(f) => f.write_all(bytes),
+            Sink::Stdout(f) => f.write_all(bytes),
+        };
+        r.map_err(|source| WriteError {
+            path: self.shown.clone(),
+            source,
+        })
+    }
+
+    /// Flush what is written through; a temporary is flushed, synced and handed over to be
+    /// renamed (`None` when written through).
+    fn finish(mut self) -> Result<Option<(NamedTempFile, PathBuf, PathBuf)>, WriteError> {
+        let shown = self.shown.clone();
+        let err = |source| WriteError {
+            path: shown.clone(),
+            source,
+        };
+        match &mut self.sink {
+            Sink::Through(f) => f.flush().map_err(err).map(|()| None),
+            Sink::Stdout(f) => f.flush().map_err(err).map(|()| None),
+            Sink::Temp { file, target, .. } => {
+                let f = file.take().expect("finished once");
+                let t = f.into_inner().map_err(|e| err(e.into_error()))?;
+                t.as_file().sync_all().map_err(err)?;
+                Ok(Some((t, target.clone(), shown.clone())))
+            }
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Sink::Temp { file, made, .. } = &mut self.sink
+            && let Some(f) = file.take()
+        {
+            // Not committed: the temporary goes (NamedTempFile's drop), and so do the folders
+            // made for it, if empty.
+            let mut pending = interrupt::lock();
+            let path = f.get_ref().path().to_path_buf();
+            drop(f);
+            pending.retain(|p| *p != path);
+            for d in made.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+    }
 }
 
 /// Where bytes for a path go.
@@ -63,6 +183,11 @@ impl<'a> FileSet<'a> {
         self.files.push((path.into(), bytes.into()));
     }
 
+    /// Add a file already written by streaming ([`Staged`]), renamed into place with the set.
+    pub fn add_staged(&mut self, staged: Staged) {
+        self.staged.push(staged);
+    }
+
     /// Remove `path` after the set is written, if it is a regular file that the set did not
     /// write.
     pub fn remove_stale(&mut self, path: impl Into<PathBuf>) {
@@ -81,9 +206,32 @@ impl<'a> FileSet<'a> {
         for (path, bytes) in &self.files {
             dests.push((path, resolve(path)?, bytes));
         }
-        let mut temps: Vec<(NamedTempFile, PathBuf, &Path)> = Vec::new();
+        // Streamed files are whole already: flushed and synced first, renamed with the rest.
+        let mut staged_files = Vec::new();
+        let mut staged_shown = Vec::new();
+        let mut staged_result = Ok(());
+        for st in self.staged {
+            match st.finish() {
+                Ok(Some((t, target, shown))) => {
+                    staged_files.push((t, target));
+                    staged_shown.push(shown);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    staged_result = Err(e);
+                    break;
+                }
+            }
+        }
+        let mut temps: Vec<(NamedTempFile, PathBuf, &Path)> = staged_files
+            .into_iter()
+            .zip(&staged_shown)
+            .map(|((t, target), shown)| (t, target, shown.as_path()))
+            .collect();
         let mut made = Vec::new();
-        let result = prepare(&dests, &mut temps, &mut made).and_then(|()| write_through(&dests));
+        let result = staged_result
+            .and_then(|()| prepare(&dests, &mut temps, &mut made))
+            .and_then(|()| write_through(&dests));
         let mut pending = interrupt::lock();
         if let Err(e) = result {
             for (t, _, _) in temps {

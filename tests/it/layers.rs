@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("sensitivity", 5),
     ("score", 5),
     ("worst", 5),
+    ("trials", 5),
     ("plot", 6),
     ("report", 7),
 ];

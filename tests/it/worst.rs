@@ -55,3 +55,30 @@ fn the_list_is_the_same_at_any_thread_count_and_gives_the_trace_command() {
     assert_eq!(one, list("2"));
     assert!(one.contains("drillsim trace scenarios/ref20.toml --seed 42 --trial "), "{one}");
 }
+
+#[test]
+fn trials_out_streams_one_row_per_trial_in_order_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |j: &str| {
+        let p = dir.path().join(format!("t{j}.csv"));
+        drillsim()
+            .args(["run", "scenarios/plan1/compound.toml", "-n", "5000", "-q", "-j", j, "--trials-out"])
+            .arg(&p)
+            .assert()
+            .success();
+        std::fs::read_to_string(p).unwrap()
+    };
+    let one = rows("1");
+    assert_eq!(one, rows("2"));
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines.len(), 5001);
+    assert!(lines[0].starts_with("trial,recovery,recovered,detect,ack,close,level,downtime."));
+    let sc = drillsim::scenario::load(&repo("scenarios/plan1/compound.toml")).unwrap();
+    let o = trace::replay(&sc, sc.seed.unwrap_or(1), 4321).outcome;
+    let f: Vec<&str> = lines[4322].split(',').collect();
+    assert_eq!(f[0], "4321");
+    assert_eq!(f[1].parse::<f64>().unwrap(), o.recovery);
+    assert_eq!(f[3].parse::<f64>().unwrap(), o.detect);
+    // Nothing but the file is left in the folder (the temporary was renamed).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
