@@ -41,7 +41,9 @@
 //! ```text
 //! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
 //! 6  plot                        plotters charts (PNG with a bundled font, SVG)
-//! 5  check  compare  sensitivity  score  worst  trials   objectives judged, paired revisions, levers re-run, drills scored, trials to trace, trial rows
+//! 5  check  compare  sensitivity  score  calibrate  worst  trials
+//!                                objectives judged, paired revisions, levers re-run, drills
+//!                                scored, durations fitted to drills, trials to trace, trial rows
 //! 4  batch                       Monte Carlo trials in parallel, merged exactly
 //! 3  stats           drill       mergeable summaries, quantiles, intervals  |  drill records
 //! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
@@ -55,6 +57,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod drill;

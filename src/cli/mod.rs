@@ -4,6 +4,7 @@
 //! `compare` found a regression), 2 bad input or usage, including a file that cannot be read or
 //! written and a standard output or error that cannot be written.
 
+mod calibrate;
 mod check;
 mod compare;
 mod run;
@@ -86,6 +87,8 @@ enum Command {
     /// Print the man page, or write one per command into a folder.
     #[command(after_help = "Examples:\n  drillsim man | man -l -\n  drillsim man /usr/local/share/man/man1")]
     Man(shell::ManArgs),
+    /// Fit the plan's durations to drill records and write the revised plan into a folder.
+    Calibrate(calibrate::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -138,6 +141,7 @@ pub fn main() -> ExitCode {
             Command::Score(a) => score::exec(a),
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
+            Command::Calibrate(a) => calibrate::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

@@ -71,9 +71,25 @@ struct Part {
 /// Read, parse and check the scenario at `path` and everything it includes. Includes must
 /// stay inside the folder of the exercise file (symbolic links followed).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with_root(path, &default_root(path))
+}
+
+/// The folder that [`load`] keeps a scenario's files inside: the real folder of the exercise
+/// file (symbolic links followed).
+pub fn default_root(path: &Path) -> PathBuf {
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let root = real.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_with_root(path, &root)
+    real.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The files [`load_with_root`] reads for the scenario at `path`, each as it was opened (the
+/// path as joined from the includes, and the text), includes before the files that include
+/// them and the exercise file last. For tools that revise a plan in place and must write
+/// every file of it (`drillsim calibrate`): the model keeps no trace of which file said what.
+/// The files pass the same checks as when loading (inside `root`, sizes, cycles, TOML syntax).
+pub fn sources_with_root(path: &Path, root: &Path) -> Result<Vec<Source>, ScenarioError> {
+    let mut reader = files::Reader::new(root);
+    reader.read_exercise(path)?;
+    Ok(reader.parts.into_iter().map(|p| p.src).collect())
 }
 
 /// [`load`], with every file (the exercise file too) required to lie below `root`: for a copy

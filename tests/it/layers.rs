@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("score", 5),
     ("worst", 5),
     ("trials", 5),
+    ("calibrate", 5),
     ("plot", 6),
     ("report", 7),
 ];

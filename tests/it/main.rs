@@ -1,5 +1,6 @@
 //! All integration tests, in one binary so the suite builds and runs fast.
 
+mod calibrate;
 mod check;
 mod cli;
 mod common;
