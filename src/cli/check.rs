@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
+use indicatif::ProgressBar;
 
 use super::{DEFAULT_SEED, Threads, load_in, note};
 use drillsim::batch::MAX_TRIALS;
@@ -40,6 +41,9 @@ pub struct Args {
     /// Write the results as JSON to this file ("-" for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     #[command(flatten)]
     threads: Threads,
 }
@@ -51,32 +55,54 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
     let pool = a.threads.pool()?;
 
+    if a.quiet {
+        drillsim::batch::hide_progress();
+    }
+
     let t0 = Instant::now();
-    let mut files = Vec::new();
+    // What to do for each path, in order: a path that cannot be read is an outcome at once;
+    // the exercises found are numbered for the progress bar.
+    let mut jobs: Vec<Result<(PathBuf, Option<&Path>), FileOutcome>> = Vec::new();
     for p in &a.paths {
         let found = match discover::find(p) {
             Ok(f) if f.exercises.is_empty() => {
-                files.push(FileOutcome::Bad {
+                jobs.push(Err(FileOutcome::Bad {
                     path: p.clone(),
                     error: format!(
                         "{}: no exercise files found (a scenario is a .toml file with an [exercise] table)",
                         p.display()
                     ),
-                });
+                }));
                 continue;
             }
             Ok(f) => f,
             Err(e) => {
-                files.push(FileOutcome::Bad {
+                jobs.push(Err(FileOutcome::Bad {
                     path: p.clone(),
                     error: format!("cannot read {}: {e}", p.display()),
-                });
+                }));
                 continue;
             }
         };
         note(&found.skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
         for f in found.exercises {
-            files.push(pool.install(|| check_file(&f, p.is_dir().then_some(p.as_path()), &a)));
+            jobs.push(Ok((f, p.is_dir().then_some(p.as_path()))));
+        }
+    }
+    let total = jobs.iter().filter(|j| j.is_ok()).count();
+    let mut files = Vec::new();
+    let mut k = 0;
+    for job in jobs {
+        match job {
+            Err(bad) => files.push(bad),
+            Ok((f, folder)) => {
+                k += 1;
+                let bar = drillsim::batch::trials_spinner(&format!("{k}/{total} "));
+                files.push(pool.install(|| check_file(&f, folder, &a, bar.as_ref())));
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+            }
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
@@ -135,7 +161,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     })
 }
 
-fn check_file(path: &Path, folder: Option<&Path>, a: &Args) -> FileOutcome {
+fn check_file(path: &Path, folder: Option<&Path>, a: &Args, bar: Option<&ProgressBar>) -> FileOutcome {
     let sc = match load_in(path, folder) {
         Ok(sc) => sc,
         Err(e) => {
@@ -160,6 +186,6 @@ fn check_file(path: &Path, folder: Option<&Path>, a: &Args) -> FileOutcome {
     };
     FileOutcome::Checked {
         path: path.to_path_buf(),
-        check: check::check_scenario(&sc, seed, &opt),
+        check: check::check_scenario_with(&sc, seed, &opt, bar),
     }
 }

@@ -45,6 +45,7 @@ use crate::model::Scenario;
 use crate::sim::rng::{TrialStreams, mix64};
 use crate::sim::{Workspace, run_trial};
 use crate::stats::interval::Interval;
+use indicatif::ProgressBar;
 
 /// Default number of paired trials.
 pub const DEFAULT_TRIALS: u64 = 20_000;
@@ -217,6 +218,11 @@ impl Samples {
 
 /// Run trials `0..trials` of `sc` and keep every trial's measures (on the current rayon pool).
 pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
+    samples_with(sc, seed, trials, None)
+}
+
+/// [`samples`], counting the trials played on `bar`.
+pub fn samples_with(sc: &Scenario, seed: u64, trials: u64, bar: Option<&ProgressBar>) -> Samples {
     let chunks: Vec<Samples> = (0..trials.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -234,6 +240,9 @@ pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
                         v.push(d);
                     }
                 }
+            }
+            if let Some(b) = bar {
+                b.inc(hi - lo);
             }
             s
         })
@@ -365,8 +374,16 @@ fn cdf(values: &[f64], order: &[u32]) -> Vec<f64> {
 
 /// Compare `cand` with `base` over paired trials (on the current rayon pool).
 pub fn compare(base: &Scenario, cand: &Scenario, opt: &CompareOptions) -> Comparison {
+    compare_with(base, cand, opt, None)
+}
+
+/// [`compare`], counting the trials played (of both revisions) on `bar`.
+pub fn compare_with(base: &Scenario, cand: &Scenario, opt: &CompareOptions, bar: Option<&ProgressBar>) -> Comparison {
     let trials = opt.trials.clamp(1, MAX_TRIALS);
-    let (sb, sc) = rayon::join(|| samples(base, opt.seed, trials), || samples(cand, opt.seed, trials));
+    let (sb, sc) = rayon::join(
+        || samples_with(base, opt.seed, trials, bar),
+        || samples_with(cand, opt.seed, trials, bar),
+    );
     compare_samples(base, cand, sb, sc, opt)
 }
 
