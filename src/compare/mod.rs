@@ -33,6 +33,7 @@
 //! ref20 about 24 bytes per trial, 0.5 MB at the default 20,000 trials and 24 MB at the cap
 //! of [`MAX_TRIALS`].
 
+pub mod comment;
 pub mod git;
 pub mod summary;
 
