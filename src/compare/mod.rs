@@ -490,16 +490,12 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     // at 1 - alpha / (number of statistics) (Bonferroni).
     let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0) / specs.len().max(1) as f64;
     let mut rows = Vec::new();
-    for (s, mut d) in specs.iter().zip(boot) {
-        d.sort_by(f64::total_cmp);
-        let r = d.len();
-        let lo_i = ((alpha / 2.0 * r as f64).floor() as usize).min(r - 1);
-        let hi_i = (((1.0 - alpha / 2.0) * r as f64).ceil() as usize).clamp(1, r) - 1;
+    for (s, d) in specs.iter().zip(boot) {
         let m = &measures[s.m];
         let base_v = stat_of(&m.base, &m.order_b, s.stat, None);
         let cand_v = stat_of(&m.cand, &m.order_c, s.stat, None);
         let change = diff(m, s.stat, None);
-        let interval = Interval { lo: d[lo_i], hi: d[hi_i] };
+        let interval = percentile_interval(d, alpha);
         let rel = opt.tolerance_percent / 100.0 * base_v.abs();
         let margin = if s.share { rel } else { rel.max(opt.tolerance_minutes) };
         let (bad, good) = if s.higher_is_worse {
@@ -551,6 +547,70 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     }
 }
 
+/// The middle `1 - alpha` of bootstrap differences (percentile method).
+fn percentile_interval(mut d: Vec<f64>, alpha: f64) -> Interval {
+    d.sort_by(f64::total_cmp);
+    let r = d.len();
+    if r == 0 {
+        return Interval { lo: 0.0, hi: 0.0 };
+    }
+    let lo_i = ((alpha / 2.0 * r as f64).floor() as usize).min(r - 1);
+    let hi_i = (((1.0 - alpha / 2.0) * r as f64).ceil() as usize).clamp(1, r) - 1;
+    Interval { lo: d[lo_i], hi: d[hi_i] }
+}
+
+/// Base and candidate values and their paired change of one statistic, with its interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairedChange {
+    /// The statistic of the base's trials.
+    pub base: f64,
+    /// The statistic of the candidate's trials.
+    pub candidate: f64,
+    /// Candidate minus base (for a mean, the mean of the trial-by-trial differences).
+    pub change: f64,
+    /// Paired-bootstrap interval of the change at the asked-for level.
+    pub interval: Interval,
+}
+
+/// One statistic of two runs' per-trial values (`base[k]` and `cand[k]` from trial `k`, the
+/// same seed), compared as `compare` compares each of its rows: the change and its paired
+/// bootstrap interval (trial indices resampled together, ChaCha8 streams seeded from `seed`,
+/// so the same at any thread count). For a caller with one statistic of many candidates
+/// (`drillsim sweep`); `confidence` is the level of this one interval.
+pub fn paired_change(base: &[f64], cand: &[f64], stat: Stat, resamples: usize, confidence: f64, seed: u64) -> PairedChange {
+    let n = base.len().min(cand.len());
+    if n == 0 {
+        let zero = Interval { lo: 0.0, hi: 0.0 };
+        return PairedChange {
+            base: f64::NAN,
+            candidate: f64::NAN,
+            change: 0.0,
+            interval: zero,
+        };
+    }
+    let quantile = matches!(stat, Stat::Quantile(_));
+    let m = Paired::new(base[..n].to_vec(), cand[..n].to_vec(), quantile);
+    let spec = Spec {
+        label: String::new(),
+        share: false,
+        higher_is_worse: true,
+        stat,
+        m: 0,
+    };
+    let mut opt = CompareOptions::new(seed);
+    opt.resamples = resamples;
+    let measures = [m];
+    let boot = bootstrap(&measures, std::slice::from_ref(&spec), n, &opt);
+    let m = &measures[0];
+    let alpha = (1.0 - confidence).clamp(0.0, 1.0);
+    PairedChange {
+        base: stat_of(&m.base, &m.order_b, stat, None),
+        candidate: stat_of(&m.cand, &m.order_c, stat, None),
+        change: diff(m, stat, None),
+        interval: percentile_interval(boot.into_iter().next().unwrap_or_default(), alpha),
+    }
+}
+
 /// Bootstrap differences: for each spec, one difference per resample.
 fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions) -> Vec<Vec<f64>> {
     let reps = opt.resamples.max(1);
@@ -576,6 +636,24 @@ fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-statistic entry point agrees with a full comparison's row, and a candidate equal
+    /// to the base changes nothing, exactly.
+    #[test]
+    fn paired_change_is_a_comparisons_row() {
+        let base: Vec<f64> = (0..3000).map(|k| ((k * 7919) % 1000) as f64).collect();
+        let cand: Vec<f64> = base.iter().map(|x| x * 0.9).collect();
+        let c = paired_change(&base, &cand, Stat::Mean, 500, 0.95, 3);
+        assert!((c.change - (-0.1 * c.base)).abs() < 1e-9, "{c:?}");
+        assert!(c.interval.lo <= c.change && c.change <= c.interval.hi, "{c:?}");
+        let same = paired_change(&base, &base, Stat::Quantile(0.95), 200, 0.95, 3);
+        assert_eq!((same.change, same.interval), (0.0, Interval { lo: 0.0, hi: 0.0 }));
+        assert_eq!(same.base, {
+            let mut v = base.clone();
+            v.sort_by(f64::total_cmp);
+            v[rank(0.95, 3000) as usize]
+        });
+    }
 
     #[test]
     fn weighted_quantiles_match_the_expanded_sample_from_either_end() {
