@@ -575,40 +575,63 @@ pub struct PairedChange {
 /// One statistic of two runs' per-trial values (`base[k]` and `cand[k]` from trial `k`, the
 /// same seed), compared as `compare` compares each of its rows: the change and its paired
 /// bootstrap interval (trial indices resampled together, ChaCha8 streams seeded from `seed`,
-/// so the same at any thread count). For a caller with one statistic of many candidates
-/// (`drillsim sweep`); `confidence` is the level of this one interval.
+/// so the same at any thread count); `confidence` is the level of this one interval.
 pub fn paired_change(base: &[f64], cand: &[f64], stat: Stat, resamples: usize, confidence: f64, seed: u64) -> PairedChange {
-    let n = base.len().min(cand.len());
-    if n == 0 {
-        let zero = Interval { lo: 0.0, hi: 0.0 };
-        return PairedChange {
+    paired_changes(base, &[cand], stat, resamples, confidence, seed)
+        .pop()
+        .unwrap_or(PairedChange {
             base: f64::NAN,
             candidate: f64::NAN,
             change: 0.0,
-            interval: zero,
-        };
+            interval: Interval { lo: 0.0, hi: 0.0 },
+        })
+}
+
+/// [`paired_change`] of several candidates against one base at once (`drillsim sweep`): each
+/// resample's trial indices are drawn once and serve every candidate, which is most of a
+/// resample's cost. Candidate `i`'s result is the same as alone.
+pub fn paired_changes(base: &[f64], cands: &[&[f64]], stat: Stat, resamples: usize, confidence: f64, seed: u64) -> Vec<PairedChange> {
+    let n = cands.iter().map(|c| c.len()).fold(base.len(), usize::min);
+    if n == 0 {
+        let zero = Interval { lo: 0.0, hi: 0.0 };
+        return cands
+            .iter()
+            .map(|_| PairedChange {
+                base: f64::NAN,
+                candidate: f64::NAN,
+                change: 0.0,
+                interval: zero,
+            })
+            .collect();
     }
     let quantile = matches!(stat, Stat::Quantile(_));
-    let m = Paired::new(base[..n].to_vec(), cand[..n].to_vec(), quantile);
-    let spec = Spec {
-        label: String::new(),
-        share: false,
-        higher_is_worse: true,
-        stat,
-        m: 0,
-    };
+    let measures: Vec<Paired> = cands
+        .iter()
+        .map(|c| Paired::new(base[..n].to_vec(), c[..n].to_vec(), quantile))
+        .collect();
+    let specs: Vec<Spec> = (0..cands.len())
+        .map(|m| Spec {
+            label: String::new(),
+            share: false,
+            higher_is_worse: true,
+            stat,
+            m,
+        })
+        .collect();
     let mut opt = CompareOptions::new(seed);
     opt.resamples = resamples;
-    let measures = [m];
-    let boot = bootstrap(&measures, std::slice::from_ref(&spec), n, &opt);
-    let m = &measures[0];
+    let boot = bootstrap(&measures, &specs, n, &opt);
     let alpha = (1.0 - confidence).clamp(0.0, 1.0);
-    PairedChange {
-        base: stat_of(&m.base, &m.order_b, stat, None),
-        candidate: stat_of(&m.cand, &m.order_c, stat, None),
-        change: diff(m, stat, None),
-        interval: percentile_interval(boot.into_iter().next().unwrap_or_default(), alpha),
-    }
+    measures
+        .iter()
+        .zip(boot)
+        .map(|(m, d)| PairedChange {
+            base: stat_of(&m.base, &m.order_b, stat, None),
+            candidate: stat_of(&m.cand, &m.order_c, stat, None),
+            change: diff(m, stat, None),
+            interval: percentile_interval(d, alpha),
+        })
+        .collect()
 }
 
 /// Bootstrap differences: for each spec, one difference per resample.
@@ -648,6 +671,8 @@ mod tests {
         assert!(c.interval.lo <= c.change && c.change <= c.interval.hi, "{c:?}");
         let same = paired_change(&base, &base, Stat::Quantile(0.95), 200, 0.95, 3);
         assert_eq!((same.change, same.interval), (0.0, Interval { lo: 0.0, hi: 0.0 }));
+        let both = paired_changes(&base, &[&cand, &base], Stat::Mean, 500, 0.95, 3);
+        assert_eq!(both[0], c, "the same with another candidate beside it");
         assert_eq!(same.base, {
             let mut v = base.clone();
             v.sort_by(f64::total_cmp);

@@ -28,9 +28,9 @@
 //! per-trial values are put back in trial order; the bootstrap's streams depend on the seed
 //! alone. So a sweep's results are the same bit for bit at any thread count.
 //!
-//! **Memory.** Per variant, one value per trial of the measure (8 bytes) beside the base's,
-//! plus sort orders for a quantile: about 40 bytes per trial whatever the number of variants,
-//! as a variant's values are dropped once its change is computed.
+//! **Memory.** Variants run a group at a time (up to 32, within 256 MB of per-trial values:
+//! about 32 bytes per trial and variant), bootstrapped together, and their values are dropped
+//! once their changes are computed: memory is bounded whatever the number of variants.
 
 pub mod param;
 pub mod render;
@@ -39,7 +39,7 @@ use indicatif::ProgressBar;
 
 use crate::batch::fold_range;
 use crate::check::{Verdict, verdict};
-use crate::compare::{PairedChange, Stat, paired_change};
+use crate::compare::{PairedChange, Stat, paired_change, paired_changes};
 use crate::model::Scenario;
 use crate::model::objective::{Bound, Measure, Objective, Statistic};
 use crate::scenario::objective::parse_measure;
@@ -53,6 +53,9 @@ pub const DEFAULT_TRIALS: u64 = 20_000;
 pub const MAX_TRIALS: u64 = crate::compare::MAX_TRIALS;
 /// Default bootstrap resamples of each variant's change.
 pub const DEFAULT_RESAMPLES: usize = 400;
+/// Memory for the per-trial values of one group of variants bootstrapped together (about 32
+/// bytes per trial and variant: values, the base's copy, sort orders).
+const GROUP_BYTES: usize = 256 << 20;
 /// The measure shown and ranked by when neither `--by` nor an objective names one.
 pub const DEFAULT_MEASURE: &str = "recovery p95";
 
@@ -180,7 +183,7 @@ pub struct ObjectiveOutcome {
     /// Met, missed or not certain.
     pub verdict: Verdict,
     /// How far the estimate is on the promised side, relative to the threshold (negative: on
-    /// the wrong side); for shares, in share points.
+    /// the wrong side): `(threshold - estimate) / threshold` for an at-most objective.
     pub margin: f64,
 }
 
@@ -301,11 +304,7 @@ fn run_one(sc: &Scenario, m: Resolved, opt: &Options, z: f64, bar: Option<&Progr
                 Bound::AtMost => o.threshold - estimate,
                 Bound::AtLeast => estimate - o.threshold,
             };
-            let margin = if o.is_share() || o.threshold <= 0.0 {
-                side
-            } else {
-                side / o.threshold
-            };
+            let margin = if o.threshold > 0.0 { side / o.threshold } else { side };
             ObjectiveOutcome {
                 text: o.text.clone(),
                 share: o.is_share(),
@@ -356,17 +355,29 @@ pub fn run_with(base: &Scenario, variants: Vec<Variant>, opt: &Options, bar: Opt
         objectives: base_obj,
         measure: paired_change(&base_values, &base_values, stat, opt.resamples, opt.confidence, opt.seed),
     }];
-    for (v, r) in plans {
-        let (objectives, values) = run_one(&v.scenario, r, opt, z, bar);
-        outcomes.push(Outcome {
-            rank: 0,
-            label: v.label,
-            is_base: false,
-            edits: v.edits,
-            values: v.values,
-            objectives,
-            measure: paired_change(&base_values, &values, stat, opt.resamples, opt.confidence, opt.seed),
-        });
+    // Variants run a group at a time and are bootstrapped together (one draw of trial
+    // indices per resample serves the group); a group's values are dropped after.
+    let group = (GROUP_BYTES / (opt.trials.max(1) as usize * 32)).clamp(1, 32);
+    let mut plans = plans.into_iter().peekable();
+    while plans.peek().is_some() {
+        let mut runs = Vec::with_capacity(group);
+        for (v, r) in plans.by_ref().take(group) {
+            let (objectives, values) = run_one(&v.scenario, r, opt, z, bar);
+            runs.push((v, objectives, values));
+        }
+        let cands: Vec<&[f64]> = runs.iter().map(|r| r.2.as_slice()).collect();
+        let changes = paired_changes(&base_values, &cands, stat, opt.resamples, opt.confidence, opt.seed);
+        for ((v, objectives, _), measure) in runs.into_iter().zip(changes) {
+            outcomes.push(Outcome {
+                rank: 0,
+                label: v.label,
+                is_base: false,
+                edits: v.edits,
+                values: v.values,
+                objectives,
+                measure,
+            });
+        }
     }
     let by_objectives = opt.by.is_none() && !base.objectives.is_empty();
     rank(&mut outcomes, by_objectives, resolved.higher_is_worse());

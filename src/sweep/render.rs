@@ -80,37 +80,90 @@ fn settings(s: &Sweep) -> String {
     )
 }
 
-/// The terminal table.
-pub fn table(s: &Sweep) -> String {
+/// Per `--vary`, the column's head (`teams.ops.capacity=`) and each outcome's value in it.
+fn columns(s: &Sweep, varies: &[Vary]) -> Vec<(String, Vec<String>)> {
+    varies
+        .iter()
+        .enumerate()
+        .map(|(j, v)| {
+            let cells = s
+                .outcomes
+                .iter()
+                .map(|o| match o.values.get(j) {
+                    Some(&i) => op_value(&v.ops[i], v.target.field.value),
+                    None if o.is_base && j == 0 => "base".into(),
+                    None => String::new(),
+                })
+                .collect();
+            (format!("{}{}", v.target.text(), v.operator()), cells)
+        })
+        .collect()
+}
+
+/// Whether the table needs a variant column: named variants, or no `--vary` columns.
+fn named_column(s: &Sweep, varies: &[Vary]) -> bool {
+    varies.is_empty() || s.outcomes.iter().any(|o| !o.is_base && o.values.is_empty())
+}
+
+/// The variant column: "base", a named variant's name, or nothing for a varied one (its
+/// values stand in their own columns); with no `--vary`, every label.
+fn variant_cell(o: &Outcome, varies: &[Vary]) -> String {
+    if o.is_base {
+        "base".into()
+    } else if o.values.is_empty() || varies.is_empty() {
+        o.label.clone()
+    } else {
+        String::new()
+    }
+}
+
+/// The terminal table: a column per `--vary` with each variant's value.
+pub fn table(s: &Sweep, varies: &[Vary]) -> String {
     let share = s.resolved.is_share();
     let mut out = String::new();
     let _ = writeln!(out, "sweep of {}", s.scenario);
     let _ = writeln!(out, "  {}", settings(s));
     let _ = writeln!(out, "  ranked by {}\n", ranked_by(s));
-    let w = s.outcomes.iter().map(|o| o.label.chars().count()).max().unwrap_or(0).max(7);
+    let cols = columns(s, varies);
+    let width = |head: &str, cells: &[String]| cells.iter().map(|c| c.chars().count()).chain([head.chars().count()]).max().unwrap_or(0);
+    let variants: Vec<String> = s.outcomes.iter().map(|o| variant_cell(o, varies)).collect();
+    let vw = width("variant", &variants);
     let mw = s.measure.chars().count().max(10);
+    let named = named_column(s, varies);
+    let mut head = format!("  {:>4}", "rank");
+    if named {
+        let _ = write!(head, "  {:<vw$}", "variant");
+    }
+    for (h, cells) in &cols {
+        let w = width(h, cells);
+        let _ = write!(head, "  {h:>w$}");
+    }
     let _ = writeln!(
         out,
-        "  {:>4}  {:<w$}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}",
-        "rank",
-        "variant",
+        "{head}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}",
         "objectives",
         "worst margin",
         s.measure,
         "change",
         format!("{}% interval", 100.0 * s.confidence)
     );
-    for o in &s.outcomes {
+    for (i, o) in s.outcomes.iter().enumerate() {
         let (change, iv) = if o.is_base {
             (String::new(), String::new())
         } else {
             (signed(o.measure.change, share), interval_text(o, share))
         };
+        let mut line = format!("  {:>4}", o.rank);
+        if named {
+            let _ = write!(line, "  {:<vw$}", variants[i]);
+        }
+        for (h, cells) in &cols {
+            let w = width(h, cells);
+            let _ = write!(line, "  {:>w$}", cells[i]);
+        }
         let _ = writeln!(
             out,
-            "  {:>4}  {:<w$}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}",
-            o.rank,
-            o.label,
+            "{line}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}",
             objectives_text(o),
             margin_text(o),
             value(o.measure.candidate, share),
@@ -257,33 +310,47 @@ fn md_escape(s: &str) -> String {
 }
 
 /// Markdown: the settings, the ranking rule and the ranked table.
-pub fn markdown(s: &Sweep) -> String {
+pub fn markdown(s: &Sweep, varies: &[Vary]) -> String {
     let share = s.resolved.is_share();
     let mut out = String::new();
     let _ = writeln!(out, "### drillsim sweep: {}\n", md_escape(&s.scenario));
     let _ = writeln!(out, "{}. Ranked by {}.\n", settings(s), md_escape(&ranked_by(s)));
+    let cols = columns(s, varies);
+    let named = named_column(s, varies);
+    let mut head = String::from(if named { "| rank | variant |" } else { "| rank |" });
+    let mut rule = String::from(if named { "|--:|---|" } else { "|--:|" });
+    for (h, _) in &cols {
+        let _ = write!(head, " `{}` |", md_escape(h));
+        rule.push_str("--:|");
+    }
     let _ = writeln!(
         out,
-        "| rank | variant | objectives | worst margin | {} | change | {}% interval |",
+        "{head} objectives | worst margin | {} | change | {}% interval |",
         md_escape(&s.measure),
         100.0 * s.confidence
     );
-    let _ = writeln!(out, "|--:|---|--:|--:|--:|--:|--:|");
-    for o in &s.outcomes {
-        let label = if o.is_base {
-            "**base** (the plan as written)".to_string()
-        } else {
-            format!("`{}`", md_escape(&o.label))
+    let _ = writeln!(out, "{rule}--:|--:|--:|--:|--:|");
+    for (i, o) in s.outcomes.iter().enumerate() {
+        let label = match variant_cell(o, varies) {
+            l if o.is_base => format!("**{l}** (as written)"),
+            l if l.is_empty() => l,
+            l => format!("`{}`", md_escape(&l)),
         };
         let (change, iv) = if o.is_base {
             (String::new(), String::new())
         } else {
             (signed(o.measure.change, share), interval_text(o, share))
         };
+        let mut row = format!("| {} |", o.rank);
+        if named {
+            let _ = write!(row, " {label} |");
+        }
+        for (_, cells) in &cols {
+            let _ = write!(row, " {} |", md_escape(&cells[i]));
+        }
         let _ = writeln!(
             out,
-            "| {} | {label} | {} | {} | {} | {change} | {iv} |",
-            o.rank,
+            "{row} {} | {} | {} | {change} | {iv} |",
             objectives_text(o),
             margin_text(o),
             value(o.measure.candidate, share)
