@@ -90,10 +90,8 @@ impl TradeOff {
         if y0 >= 0.0 && y_lo < 0.0 {
             y_lo = 0.0;
         }
-        let mut y_hi = y1 + pad_y;
-        if self.share && y1 <= 100.0 {
-            y_hi = y_hi.min(100.0 + pad_y.min(2.0));
-        }
+        // Room above the highest point for the legend.
+        let y_hi = y1 + if y1 > y0 { 0.35 * (y1 - y0) } else { pad_y };
         ((x0 - pad_x, x1 + pad_x), (y_lo, y_hi))
     }
 }

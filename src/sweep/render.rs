@@ -82,6 +82,7 @@ fn settings(s: &Sweep) -> String {
 
 /// Per `--vary`, the column's head (`teams.ops.capacity=`) and each outcome's value in it.
 fn columns(s: &Sweep, varies: &[Vary]) -> Vec<(String, Vec<String>)> {
+    let named = named_column(s, varies);
     varies
         .iter()
         .enumerate()
@@ -91,7 +92,7 @@ fn columns(s: &Sweep, varies: &[Vary]) -> Vec<(String, Vec<String>)> {
                 .iter()
                 .map(|o| match o.values.get(j) {
                     Some(&i) => op_value(&v.ops[i], v.target.field.value),
-                    None if o.is_base && j == 0 => "base".into(),
+                    None if o.is_base && j == 0 && !named => "base".into(),
                     None => String::new(),
                 })
                 .collect();
