@@ -81,7 +81,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
             a.file.display()
         );
     }
-    let stdout_outputs = [&a.json, &a.csv, &a.md].iter().filter(|p| p.as_deref().is_some_and(is_stdout)).count();
+    let stdout_outputs = [&a.json, &a.csv, &a.md]
+        .iter()
+        .filter(|p| p.as_deref().is_some_and(is_stdout))
+        .count();
     if stdout_outputs > 1 {
         bail!("--json -, --csv - and --md - would mix on standard output: send all but one to files");
     }
@@ -115,7 +118,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
     for (name, file) in &files {
         if variants.iter().any(|v| &v.label == name) || name == "base" {
-            bail!("--variant '{name}={}': the name is taken; give each variant its own", file.display());
+            bail!(
+                "--variant '{name}={}': the name is taken; give each variant its own",
+                file.display()
+            );
         }
         variants.push(Variant {
             label: name.clone(),
@@ -298,7 +304,12 @@ fn chart_spec(s: &Sweep, varies: &[Vary]) -> TradeOff {
     };
     let threshold = base.and_then(|b| {
         b.objectives.iter().find_map(|o| {
-            let subject = o.text.split([' ']).take_while(|w| !matches!(*w, "<=" | ">=" | "at")).collect::<Vec<_>>().join(" ");
+            let subject = o
+                .text
+                .split([' '])
+                .take_while(|w| !matches!(*w, "<=" | ">=" | "at"))
+                .collect::<Vec<_>>()
+                .join(" ");
             (subject == s.measure).then(|| (o.threshold, format!("objective: {}", o.text)))
         })
     });

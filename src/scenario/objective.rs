@@ -200,9 +200,12 @@ pub fn parse(text: &str, sc: &Scenario) -> Result<Objective, ObjectiveError> {
     })
 }
 
+/// A sentence's measure, statistic and words from the statistic on.
+type Subject<'t> = (Measure, Statistic, Vec<(usize, &'t str)>);
+
 /// The measure and statistic at the start of a sentence, and the words from the statistic on
 /// (the statistic's word first).
-fn subject<'t>(text: &'t str, lead: usize, trimmed: &str, sc: &Scenario) -> Result<(Measure, Statistic, Vec<(usize, &'t str)>), ObjectiveError> {
+fn subject<'t>(text: &'t str, lead: usize, trimmed: &str, sc: &Scenario) -> Result<Subject<'t>, ObjectiveError> {
     // The measure: a fixed name, or services.<name> / stores.<name>, where a name may contain
     // spaces (the longest known name that fits wins).
     let (measure, mut rest_at) = measure(text, lead, sc)?;

@@ -218,7 +218,11 @@ pub fn field(kind: Kind, name: &str) -> Result<Field, String> {
     }
     let names: Vec<&str> = known.iter().map(|f| f.name).collect();
     Err(match names.iter().find(|n| similar(n, name)) {
-        Some(n) => format!("{} has no field `{name}`: did you mean `{n}`? fields: {}", kind.as_str(), names.join(", ")),
+        Some(n) => format!(
+            "{} has no field `{name}`: did you mean `{n}`? fields: {}",
+            kind.as_str(),
+            names.join(", ")
+        ),
         None => format!("{} has no field `{name}`; fields: {}", kind.as_str(), names.join(", ")),
     })
 }
@@ -313,7 +317,7 @@ pub enum VaryError {
         /// The changes of the variant, as written.
         changes: String,
         /// The check's error, at the place of the changed value.
-        error: ScenarioError,
+        error: Box<ScenarioError>,
     },
 }
 
@@ -394,7 +398,10 @@ impl Base {
             let t = sc.teams.iter().find(|t| t.name == target.name);
             if t.is_some_and(|t| t.escalation.levels.is_empty()) {
                 return Err(unfit(
-                    format!("team \"{}\" has no escalation policy, so `{}` changes nothing", target.name, target.field.name),
+                    format!(
+                        "team \"{}\" has no escalation policy, so `{}` changes nothing",
+                        target.name, target.field.name
+                    ),
                     "vary the team that is paged, or capacity",
                 ));
             }
@@ -425,7 +432,7 @@ impl Base {
         let changes = edits.iter().map(Edit::text).collect::<Vec<_>>().join(", ");
         let invalid = |error: ScenarioError| VaryError::Invalid {
             changes: changes.clone(),
-            error,
+            error: Box::new(error),
         };
         let mut parts = parse(&self.sources).map_err(invalid)?;
         for e in edits {
@@ -815,7 +822,10 @@ mod tests {
     fn unknown_names_and_fields_say_what_is_close() {
         let (_d, b) = base();
         let e = b.varied(&[edit(Kind::Teams, "opz", "capacity", Op::Set("2".into()))]).unwrap_err();
-        assert!(e.to_string().contains("unknown team \"opz\"") && e.to_string().contains("did you mean \"ops\""), "{e}");
+        assert!(
+            e.to_string().contains("unknown team \"opz\"") && e.to_string().contains("did you mean \"ops\""),
+            "{e}"
+        );
         let e = b.varied(&[edit(Kind::Steps, "fixx", "duration", Op::Scale(2.0))]).unwrap_err();
         assert!(e.to_string().contains("did you mean \"fix\""), "{e}");
         let f = field(Kind::Teams, "capacty").unwrap_err();

@@ -415,11 +415,7 @@ pub fn rank(outcomes: &mut [Outcome], by_objectives: bool, higher_is_worse: bool
         b.all_met()
             .cmp(&a.all_met())
             .then(b.met().cmp(&a.met()))
-            .then(
-                b.worst_margin()
-                    .unwrap_or(0.0)
-                    .total_cmp(&a.worst_margin().unwrap_or(0.0)),
-            )
+            .then(b.worst_margin().unwrap_or(0.0).total_cmp(&a.worst_margin().unwrap_or(0.0)))
             .then(by_measure)
     });
     for (i, o) in outcomes.iter_mut().enumerate() {
@@ -473,7 +469,13 @@ mod tests {
             assert_eq!(o.measure.base, 195.0);
             assert_eq!(o.measure.change, want - 195.0);
             // Every trial moves by the same amount: the paired interval is that point.
-            assert_eq!(o.measure.interval, Interval { lo: want - 195.0, hi: want - 195.0 });
+            assert_eq!(
+                o.measure.interval,
+                Interval {
+                    lo: want - 195.0,
+                    hi: want - 195.0
+                }
+            );
             assert_eq!(o.objectives[0].estimate, want);
             let met = want <= 150.0;
             assert_eq!(o.objectives[0].verdict, if met { Verdict::Met } else { Verdict::Missed });
@@ -481,7 +483,10 @@ mod tests {
         }
         // Ranked: capacity 3 (75 min), 2 (135), then 1 and the base (195), in the order made.
         let order: Vec<&str> = s.outcomes.iter().map(|o| o.label.as_str()).collect();
-        assert_eq!(order, ["teams.ops.capacity=3", "teams.ops.capacity=2", "base", "teams.ops.capacity=1"]);
+        assert_eq!(
+            order,
+            ["teams.ops.capacity=3", "teams.ops.capacity=2", "base", "teams.ops.capacity=1"]
+        );
         assert_eq!(s.outcomes.iter().map(|o| o.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
         assert!(s.by_objectives);
     }
@@ -500,13 +505,20 @@ mod tests {
 
     #[test]
     fn the_same_at_one_and_two_threads() {
-        let noisy = WAVES.replace("duration = \"1h\"", "duration = { dist = \"lognormal\", median = \"1h\", sigma = 0.6 }");
+        let noisy = WAVES.replace(
+            "duration = \"1h\"",
+            "duration = { dist = \"lognormal\", median = \"1h\", sigma = 0.6 }",
+        );
         let flags = ["teams.ops.capacity=1..2", "steps.a.duration*=0.5,1"];
         let a = sweep_of(&noisy, &flags, None, 1);
         let b = sweep_of(&noisy, &flags, None, 2);
         assert_eq!(a, b);
         // A variant identical to the base changes nothing, exactly.
-        let same = a.outcomes.iter().find(|o| o.label == "teams.ops.capacity=1, steps.a.duration*=1").unwrap();
+        let same = a
+            .outcomes
+            .iter()
+            .find(|o| o.label == "teams.ops.capacity=1, steps.a.duration*=1")
+            .unwrap();
         assert_eq!(same.measure.change, 0.0);
         assert_eq!(same.measure.interval, Interval { lo: 0.0, hi: 0.0 });
     }

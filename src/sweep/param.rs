@@ -70,7 +70,8 @@ pub struct ParamError {
     pub help: String,
 }
 
-const FORM: &str = "write KIND.NAME.FIELD=VALUES, e.g. teams.ops.capacity=1..3, steps.restore-db.duration*=0.5,1 or stores.orders.backup_interval=15m,1h";
+const FORM: &str =
+    "write KIND.NAME.FIELD=VALUES, e.g. teams.ops.capacity=1..3, steps.restore-db.duration*=0.5,1 or stores.orders.backup_interval=15m,1h";
 
 /// Most values one `--vary` lists (a range included).
 const MAX_VALUES: usize = MAX_VARIANTS;
@@ -164,7 +165,10 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
                 ));
             }
             let (Ok(a), Ok(b)) = (a.trim().parse::<i64>(), b.trim().parse::<i64>()) else {
-                return Err(fail(format!("`{v}` is not a range of whole numbers"), "write e.g. 1..3 (1, 2 and 3)"));
+                return Err(fail(
+                    format!("`{v}` is not a range of whole numbers"),
+                    "write e.g. 1..3 (1, 2 and 3)",
+                ));
             };
             if a > b {
                 return Err(fail(format!("range `{v}` is empty"), &format!("write the smaller first: {b}..{a}")));
@@ -256,10 +260,13 @@ pub fn op_value(o: &Op, kind: ValueKind) -> String {
     }
 }
 
+/// One variant of a sweep: the edits to make, and per flag the index of its value.
+pub type Combination = (Vec<Edit>, Vec<usize>);
+
 /// Every combination of the flags' values (the first flag's value changing slowest), each as
 /// the edits to make and the index of each flag's value. Refused above [`MAX_VARIANTS`]
 /// (counting `extra` named variants), and when two flags change the same field.
-pub fn combinations(varies: &[Vary], extra: usize) -> Result<Vec<(Vec<Edit>, Vec<usize>)>, ParamError> {
+pub fn combinations(varies: &[Vary], extra: usize) -> Result<Vec<Combination>, ParamError> {
     for (i, v) in varies.iter().enumerate() {
         if let Some(w) = varies[..i].iter().find(|w| w.target == v.target) {
             return Err(ParamError {

@@ -65,7 +65,11 @@ pub fn ranked_by(s: &Sweep) -> String {
             s.measure
         )
     } else {
-        format!("{} ({} first)", s.measure, if s.resolved.higher_is_worse() { "lowest" } else { "highest" })
+        format!(
+            "{} ({} first)",
+            s.measure,
+            if s.resolved.higher_is_worse() { "lowest" } else { "highest" }
+        )
     }
 }
 
@@ -126,7 +130,14 @@ pub fn table(s: &Sweep, varies: &[Vary]) -> String {
     let _ = writeln!(out, "  {}", settings(s));
     let _ = writeln!(out, "  ranked by {}\n", ranked_by(s));
     let cols = columns(s, varies);
-    let width = |head: &str, cells: &[String]| cells.iter().map(|c| c.chars().count()).chain([head.chars().count()]).max().unwrap_or(0);
+    let width = |head: &str, cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| c.chars().count())
+            .chain([head.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
     let variants: Vec<String> = s.outcomes.iter().map(|o| variant_cell(o, varies)).collect();
     let vw = width("variant", &variants);
     let mw = s.measure.chars().count().max(10);
@@ -141,12 +152,12 @@ pub fn table(s: &Sweep, varies: &[Vary]) -> String {
     }
     let _ = writeln!(
         out,
-        "{head}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}",
+        "{head}  {:>10}  {:>12}  {:>mw$}  {:>12}  {}% interval",
         "objectives",
         "worst margin",
         s.measure,
         "change",
-        format!("{}% interval", 100.0 * s.confidence)
+        100.0 * s.confidence
     );
     for (i, o) in s.outcomes.iter().enumerate() {
         let (change, iv) = if o.is_base {
@@ -263,7 +274,11 @@ pub fn csv(s: &Sweep, varies: &[Vary]) -> String {
         .unwrap_or_default();
     let mut head: Vec<String> = ["rank", "variant", "base"].iter().map(|x| x.to_string()).collect();
     head.extend(varies.iter().map(|v| format!("{}{}", v.target.text(), v.operator())));
-    head.extend(["objectives_met", "objectives", "all_met", "worst_margin"].iter().map(|x| x.to_string()));
+    head.extend(
+        ["objectives_met", "objectives", "all_met", "worst_margin"]
+            .iter()
+            .map(|x| x.to_string()),
+    );
     let unit = if s.resolved.is_share() { "share" } else { "minutes" };
     for k in ["value", "change", "low", "high"] {
         head.push(format!("{} {k} ({unit})", s.measure));

@@ -31,7 +31,16 @@ fn capacity_one_to_three_gives_the_closed_form_recovery_times() {
     let dir = tempfile::tempdir().unwrap();
     waves(dir.path());
     let j = run_json(
-        &["sweep", "waves.toml", "--vary", "teams.ops.capacity=1..3", "-n", "500", "--json", "-"],
+        &[
+            "sweep",
+            "waves.toml",
+            "--vary",
+            "teams.ops.capacity=1..3",
+            "-n",
+            "500",
+            "--json",
+            "-",
+        ],
         dir.path(),
     );
     assert_eq!(j["measure"]["name"], "recovery p95");
@@ -59,21 +68,65 @@ fn json_keys_are_stable() {
     let dir = tempfile::tempdir().unwrap();
     waves(dir.path());
     let j = run_json(
-        &["sweep", "waves.toml", "--vary", "steps.a.duration*=0.5,1", "-n", "200", "--json", "-"],
+        &[
+            "sweep",
+            "waves.toml",
+            "--vary",
+            "steps.a.duration*=0.5,1",
+            "-n",
+            "200",
+            "--json",
+            "-",
+        ],
         dir.path(),
     );
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         keys(&j),
-        ["confidence", "drillsim_version", "measure", "ranked_by", "resamples", "scenario", "seed", "trials", "variants", "vary"]
+        [
+            "confidence",
+            "drillsim_version",
+            "measure",
+            "ranked_by",
+            "resamples",
+            "scenario",
+            "seed",
+            "trials",
+            "variants",
+            "vary"
+        ]
     );
     assert_eq!(
         keys(&j["variants"][0]),
-        ["all_met", "base", "change", "changes", "high", "low", "objectives", "objectives_met", "rank", "value", "variant", "worst_margin"]
+        [
+            "all_met",
+            "base",
+            "change",
+            "changes",
+            "high",
+            "low",
+            "objectives",
+            "objectives_met",
+            "rank",
+            "value",
+            "variant",
+            "worst_margin"
+        ]
     );
-    assert_eq!(keys(&j["variants"][0]["objectives"][0]), ["estimate", "high", "low", "margin", "objective", "threshold", "unit", "verdict"]);
-    let scaled = j["variants"].as_array().unwrap().iter().find(|v| v["variant"] == "steps.a.duration*=0.5").unwrap();
-    assert_eq!(scaled["changes"][0], serde_json::json!({ "field": "steps.a.duration", "op": "*=", "value": "0.5" }));
+    assert_eq!(
+        keys(&j["variants"][0]["objectives"][0]),
+        ["estimate", "high", "low", "margin", "objective", "threshold", "unit", "verdict"]
+    );
+    let scaled = j["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["variant"] == "steps.a.duration*=0.5")
+        .unwrap();
+    assert_eq!(
+        scaled["changes"][0],
+        serde_json::json!({ "field": "steps.a.duration", "op": "*=", "value": "0.5" })
+    );
 }
 
 #[test]
@@ -98,8 +151,16 @@ fn the_same_output_at_one_and_two_threads() {
     let two = drillsim().args(args("2")).output().unwrap();
     assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
     assert_eq!(one.stdout, two.stdout);
-    let one = drillsim().args(args("1")).args(["--csv", "/dev/null", "--json", "-"]).output().unwrap();
-    let two = drillsim().args(args("2")).args(["--csv", "/dev/null", "--json", "-"]).output().unwrap();
+    let one = drillsim()
+        .args(args("1"))
+        .args(["--csv", "/dev/null", "--json", "-"])
+        .output()
+        .unwrap();
+    let two = drillsim()
+        .args(args("2"))
+        .args(["--csv", "/dev/null", "--json", "-"])
+        .output()
+        .unwrap();
     assert_eq!(one.stdout, two.stdout);
 }
 
@@ -125,13 +186,29 @@ fn csv_has_a_row_per_variant_and_a_column_per_vary() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
     let head: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&head[..5], ["rank", "variant", "base", "teams.rescue.capacity=", "steps.restore-orders.duration*="]);
+    assert_eq!(
+        &head[..5],
+        [
+            "rank",
+            "variant",
+            "base",
+            "teams.rescue.capacity=",
+            "steps.restore-orders.duration*="
+        ]
+    );
     assert!(head.contains(&"recovery p95 change (minutes)".to_string()), "{head:?}");
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|row| row.len() == head.len()));
     // Ranked by recovery p95, lowest first.
-    let p95: Vec<f64> = rows.iter().map(|row| row[head.iter().position(|h| h == "recovery p95 value (minutes)").unwrap()].parse().unwrap()).collect();
+    let p95: Vec<f64> = rows
+        .iter()
+        .map(|row| {
+            row[head.iter().position(|h| h == "recovery p95 value (minutes)").unwrap()]
+                .parse()
+                .unwrap()
+        })
+        .collect();
     assert!(p95.windows(2).all(|w| w[0] <= w[1]), "{p95:?}");
     assert_eq!(rows.iter().filter(|row| &row[2] == "true").count(), 1);
 }
@@ -157,7 +234,10 @@ fn out_writes_every_file_and_a_named_variant_runs_beside() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("system") && table.contains("stores.orders.backup_interval="), "{table}");
+    assert!(
+        table.contains("system") && table.contains("stores.orders.backup_interval="),
+        "{table}"
+    );
     for f in ["sweep.json", "sweep.csv", "sweep.md", "sweep.png", "sweep.svg"] {
         assert!(out_dir.join(f).is_file(), "{f}");
     }
@@ -183,17 +263,43 @@ fn mistakes_are_said_with_what_to_do() {
     let e = fails(&["sweep", "waves.toml", "--vary", "steps.a.durration*=2"], d);
     assert!(e.contains("did you mean `duration`"), "{e}");
     let e = fails(&["sweep", "waves.toml", "--vary", "teams.ops.capacity=0..1"], d);
-    assert!(e.contains("with teams.ops.capacity=0: waves.toml:") && e.contains("capacity 0"), "{e}");
+    assert!(
+        e.contains("with teams.ops.capacity=0: waves.toml:") && e.contains("capacity 0"),
+        "{e}"
+    );
     assert!(e.contains("help: capacity is how many steps"), "{e}");
     let e = fails(&["sweep", "waves.toml"], d);
     assert!(e.contains("nothing to sweep"), "{e}");
-    let e = fails(&["sweep", "waves.toml", "--vary", "teams.ops.capacity=1..30", "--vary", "steps.a.duration*=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18"], d);
+    let e = fails(
+        &[
+            "sweep",
+            "waves.toml",
+            "--vary",
+            "teams.ops.capacity=1..30",
+            "--vary",
+            "steps.a.duration*=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18",
+        ],
+        d,
+    );
     assert!(e.contains("540 variants (30 x 18); a sweep runs at most 500"), "{e}");
     let e = fails(&["sweep", "waves.toml", "--vary", "teams.ops.capacity=1", "--chart", "x.txt"], d);
     assert!(e.contains(".png or .svg"), "{e}");
-    let e = fails(&["sweep", "waves.toml", "--vary", "teams.ops.capacity=1", "--json", "-", "--csv", "-"], d);
+    let e = fails(
+        &["sweep", "waves.toml", "--vary", "teams.ops.capacity=1", "--json", "-", "--csv", "-"],
+        d,
+    );
     assert!(e.contains("would mix on standard output"), "{e}");
-    let e = fails(&["sweep", "waves.toml", "--vary", "teams.ops.capacity=1", "--by", "services.pay rto_met"], d);
+    let e = fails(
+        &[
+            "sweep",
+            "waves.toml",
+            "--vary",
+            "teams.ops.capacity=1",
+            "--by",
+            "services.pay rto_met",
+        ],
+        d,
+    );
     assert!(e.contains("--by 'services.pay rto_met'") && e.contains("unknown service"), "{e}");
     let e = fails(&["sweep", "waves.toml", "--vary", "stores.x.keep=1"], d);
     assert!(e.contains("unknown store \"x\"") && e.contains("no stores"), "{e}");
