@@ -514,8 +514,10 @@ fn set_whole(slot: &mut Spanned<i64>, c: &RawChange) {
 fn set_opt_whole(slot: &mut Option<Spanned<i64>>, at: std::ops::Range<usize>, c: &RawChange) {
     match slot {
         Some(s) => set_whole(s, c),
+        // Absent: set, or added to the default of 0 (`repeat`; a store's `keep` has no
+        // default and is refused before this).
         None => {
-            if let RawChange::Whole(v, false) = c {
+            if let RawChange::Whole(v, _) = c {
                 *slot = Some(Spanned::new(at, *v));
             }
         }
@@ -799,6 +801,8 @@ mod tests {
         assert_eq!(sc.detection.monitors[0].delay, Dist::Fixed(2.0));
         let sc = b.varied(&[edit(Kind::Teams, "ops", "timeout", Op::Scale(2.0))]).unwrap();
         assert_eq!(sc.teams[0].escalation.levels[0].timeout, 30.0);
+        let sc = b.varied(&[edit(Kind::Teams, "ops", "repeat", Op::Add(2.0))]).unwrap();
+        assert_eq!(sc.teams[0].escalation.repeat, 2, "added to the default of 0");
         let sc = b.varied(&[edit(Kind::Steps, "fix", "fail", Op::Set("10%".into()))]).unwrap();
         assert_eq!(sc.steps[0].fail, 0.1);
         // The base is untouched.

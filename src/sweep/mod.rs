@@ -320,12 +320,12 @@ fn run_one(sc: &Scenario, m: Resolved, opt: &Options, z: f64, bar: Option<&Progr
 }
 
 /// Run the base and every variant on the same trials and rank them (on the current rayon
-/// pool). `bar`, if given, counts every trial of every run.
+/// pool).
 pub fn run(base: &Scenario, variants: Vec<Variant>, opt: &Options) -> Result<Sweep, SweepError> {
     run_with(base, variants, opt, None)
 }
 
-/// [`run`] with a progress bar.
+/// [`run`] with a progress bar that counts every trial of every run.
 pub fn run_with(base: &Scenario, variants: Vec<Variant>, opt: &Options, bar: Option<&ProgressBar>) -> Result<Sweep, SweepError> {
     let text = measure_text(base, opt.by.as_deref());
     let resolved = resolve(&text, base)?;
