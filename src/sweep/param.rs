@@ -173,9 +173,10 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
             if a > b {
                 return Err(fail(format!("range `{v}` is empty"), &format!("write the smaller first: {b}..{a}")));
             }
-            if (b - a) as u64 >= MAX_VALUES as u64 {
+            let span = b.abs_diff(a);
+            if span >= MAX_VALUES as u64 {
                 return Err(fail(
-                    format!("range `{v}` has {} values", (b - a) as u64 + 1),
+                    format!("range `{v}` has {} values", span.saturating_add(1)),
                     &format!("a sweep runs at most {MAX_VARIANTS} variants; take a step, e.g. list 1,5,10"),
                 ));
             }
@@ -389,6 +390,22 @@ mod tests {
         let e = err("teams.ops.capacity=x");
         assert!(e.message.contains("not a whole number"), "{e}");
         assert!(e.to_string().starts_with("--vary 'teams.ops.capacity=x': "), "{e}");
+    }
+
+    proptest::proptest! {
+        /// Any text is read or refused with a message, never a panic.
+        #[test]
+        fn any_text_is_read_or_refused(t in "[a-z.*+=,0-9mh%-]{0,40}|\\PC{0,30}") {
+            if let Err(e) = parse(&t) {
+                proptest::prop_assert!(!e.message.is_empty() && !e.help.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_ranges_are_refused_not_overflowed() {
+        let e = err("teams.ops.capacity=-9223372036854775808..9223372036854775807");
+        assert!(e.message.contains("values"), "{e}");
     }
 
     #[test]
