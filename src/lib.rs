@@ -40,7 +40,8 @@
 //!
 //! ```text
 //! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
-//! 6  plot                        plotters charts (PNG with a bundled font, SVG)
+//! 6  plot            sweep       plotters charts (PNG with a bundled font, SVG)  |  variants
+//!                                of a plan on common random numbers, ranked
 //! 5  check  compare  sensitivity  score  calibrate  worst  trials
 //!                                objectives judged, paired revisions, levers re-run, drills
 //!                                scored, durations fitted to drills, trials to trace, trial rows
@@ -71,6 +72,7 @@ pub mod score;
 pub mod sensitivity;
 pub mod sim;
 pub mod stats;
+pub mod sweep;
 pub mod text;
 pub mod trials;
 pub mod worst;

@@ -10,6 +10,7 @@ mod compare;
 mod run;
 mod score;
 mod shell;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -89,6 +90,11 @@ enum Command {
     Man(shell::ManArgs),
     /// Fit the plan's durations to drill records and write the revised plan into a folder.
     Calibrate(calibrate::Args),
+    /// Run variants of a plan on the same random numbers and rank them by its objectives.
+    #[command(
+        after_help = "Examples:\n  drillsim sweep scenarios/plan1/system-failure.toml --vary 'teams.rescue.capacity=1..3'\n  drillsim sweep scenarios/plan1/data-loss.toml --vary 'teams.rescue.capacity=1..3' --vary 'steps.restore-orders.duration*=0.5,0.75,1' --vary 'stores.orders.backup_interval=15m,1h,4h' --out reports/sweep\n  drillsim sweep scenarios/ref20.toml --vary 'steps.s19.duration+=0m,15m,30m' --by 'recovery p95' --csv sweep.csv"
+    )]
+    Sweep(sweep::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -142,6 +148,7 @@ pub fn main() -> ExitCode {
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Sweep(a) => sweep::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;
