@@ -15,6 +15,7 @@ mod monitors;
 mod no_panic;
 mod output;
 mod readme;
+mod records;
 mod redundancy;
 mod regressions;
 mod reports;
