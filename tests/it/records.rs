@@ -104,11 +104,12 @@ fn the_documented_drills_measure_what_the_page_says() {
     assert_eq!((ob.detect, ob.ack), (Some(Observation::Exact(3.0)), Some(Observation::Exact(3.0))));
     assert_eq!(ob.recovery, Some(Observation::Exact(93.0)));
     assert!(full.closed());
-    // The tabletop: diagnose censored at 23 minutes, publish-status at 0.
+    // The tabletop: diagnose censored at 23 minutes, publish-status at 5.
     let tt = get("tabletop.csv");
     let ob = drill::Observed::of(&sc, &tt);
     assert_eq!(ob.steps[step("diagnose")].duration, Some(Observation::AtLeast(23.0)));
-    assert_eq!(ob.steps[step("publish-status")].duration, Some(Observation::AtLeast(0.0)));
+    assert_eq!(ob.steps[step("publish-status")].duration, Some(Observation::AtLeast(5.0)));
+    assert!(!tt.closed());
     assert_eq!(ob.unplanned.len(), 1);
     // The short form: failover-db twice, first start to finish 24 minutes.
     let short = get("short-form.csv");
@@ -122,4 +123,295 @@ fn the_documented_drills_measure_what_the_page_says() {
     assert_eq!(m("recovery").actual, Observation::Exact(93.0));
     assert!(m("recovery").percentile > 0.0 && m("recovery").percentile < 1.0);
     assert!(r.objectives.iter().any(|o| o.met == Some(true)), "{:?}", r.objectives);
+}
+
+/// What hand-written records contain: each read correctly, or a located error.
+mod hand_written {
+    use super::*;
+    use drillsim::error::RecordErrorKind as Kind;
+
+    fn plan1() -> drillsim::model::Scenario {
+        drillsim::scenario::load(&repo("scenarios/plan1/system-failure.toml")).unwrap()
+    }
+
+    fn read(name: &str, text: &str) -> Result<drill::Record, drillsim::error::RecordError> {
+        drill::load_str(Path::new(name), text, &plan1())
+    }
+
+    fn fails(name: &str, text: &str, kind: Kind, at: (usize, usize), says: &str) {
+        let e = read(name, text).expect_err(text);
+        assert_eq!((e.kind, e.position), (kind, Some(at)), "{text}\n{e}");
+        assert!(e.to_string().contains(says), "{text}\n{e}");
+    }
+
+    fn step(id: &str) -> usize {
+        plan1().steps.iter().position(|s| s.id == id).unwrap()
+    }
+
+    #[test]
+    fn line_numbers_count_comment_and_blank_lines() {
+        let text = "# a comment\n\ntime,event,subject\n# between rows\n0m,fault,db-crash\n\n# more\n3m,detected,sytem load\n";
+        fails("a.csv", text, Kind::UnknownName, (8, 13), "did you mean `system load`?");
+        let r = read("a.csv", &text.replace("sytem", "system")).unwrap();
+        assert_eq!(r.events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![5, 8]);
+    }
+
+    #[test]
+    fn short_form_clock_times_past_midnight() {
+        let text = "# start: 23:40\nstep,start,end\ncollect-report,23:50,00:05\nactivate-plan,00:05,00:20\n";
+        let r = read("s.csv", text).unwrap();
+        let ob = drill::Observed::of(&plan1(), &r);
+        assert_eq!(ob.steps[step("collect-report")].start, Some(10.0));
+        assert_eq!(ob.steps[step("collect-report")].duration, Some(Observation::Exact(15.0)));
+        assert_eq!(ob.steps[step("activate-plan")].duration, Some(Observation::Exact(15.0)));
+        // Listed in any order, past midnight too.
+        let r2 = read(
+            "s.csv",
+            "# start: 23:40\nstep,start,end\nactivate-plan,00:05,00:20\ncollect-report,23:50,00:05\n",
+        )
+        .unwrap();
+        assert_eq!(drill::Observed::of(&plan1(), &r2).steps, ob.steps);
+        // A clock time in the short form needs the start.
+        fails(
+            "s.csv",
+            "step,start,end\ncollect-report,23:50,00:05\n",
+            Kind::BadTime,
+            (2, 16),
+            "# start:",
+        );
+    }
+
+    #[test]
+    fn a_start_line_that_disagrees_with_the_first_fault() {
+        fails(
+            "a.csv",
+            "# start: 03:00\ntime,event,subject\n03:05,fault,db-crash\n03:09,detected,\n",
+            Kind::BadTime,
+            (3, 1),
+            "# start: 03:00",
+        );
+        // A first fault written as a duration must be at 0m.
+        fails(
+            "a.csv",
+            "time,event,subject\n5m,fault,db-crash\n9m,detected,\n",
+            Kind::BadTime,
+            (2, 1),
+            "0m",
+        );
+        // Agreeing: fine.
+        assert!(
+            read(
+                "a.csv",
+                "# start: 03:00\ntime,event,subject\n03:00,fault,db-crash\n03:09,detected,\n"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn trailing_empty_fields_and_short_rows() {
+        // A spreadsheet's export: a trailing comma on every line, the header included.
+        let text = "time,event,subject,outcome,note,\n0m,fault,db-crash,,,\n3m,detected,system load,,,\n";
+        let r = read("a.csv", text).unwrap();
+        assert_eq!(r.events.len(), 2);
+        // Rows that leave out their empty trailing fields.
+        let r = read("a.csv", "time,event,subject,outcome,note\n0m,fault,db-crash\n3m,detected\n").unwrap();
+        assert_eq!(r.events.len(), 2);
+        // A value beyond the header's columns is an error at its column.
+        fails(
+            "a.csv",
+            "time,event,subject,outcome,note\n0m,fault,db-crash,,,oops\n",
+            Kind::UnknownColumn,
+            (2, 21),
+            "in no column",
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let text = "\u{feff}# start: 14:00\ntime,event,subject\n14:00,fault,db-crash\n14:03,detected,\n";
+        let r = read("a.csv", text).unwrap();
+        assert_eq!(r.start_clock, Some(840.0));
+        let r = read("a.csv", "\u{feff}time,event,subject\n0m,fault,db-crash\n").unwrap();
+        assert_eq!(r.events.len(), 1);
+        let r = read("a.jsonl", "\u{feff}{\"time\":\"0m\",\"event\":\"fault\"}\n").unwrap();
+        assert_eq!(r.events.len(), 1);
+        // Columns count from after the mark.
+        fails(
+            "a.csv",
+            "\u{feff}time,evnt,subject\n",
+            Kind::UnknownColumn,
+            (1, 6),
+            "did you mean `event`?",
+        );
+    }
+
+    #[test]
+    fn header_names_in_any_case_and_with_spaces() {
+        let r = read(
+            "a.csv",
+            "Time, Event , SUBJECT,Outcome,Note\n0m, fault ,db-crash,,\n3m,Detected,system load,,\n",
+        )
+        .unwrap();
+        assert_eq!(r.events.len(), 2);
+        let r = read("s.csv", " Step , Start ,End\ncollect-report,5m,17m\n").unwrap();
+        assert_eq!(r.events.len(), 2);
+        // Event names in any case, with a space or a dash for the underscore.
+        let r = read(
+            "a.csv",
+            "time,event,subject\n0m,Fault,db-crash\n5m,Step Started,collect-report\n9m,step-finished,collect-report\n",
+        )
+        .unwrap();
+        assert_eq!(r.events.len(), 3);
+    }
+
+    #[test]
+    fn a_running_step_with_an_end_and_a_step_that_ends_before_it_starts() {
+        fails(
+            "s.csv",
+            "step,start,end,outcome\ndiagnose,30m,50m,running\n",
+            Kind::Order,
+            (2, 14),
+            "running",
+        );
+        fails(
+            "s.csv",
+            "step,start,end,outcome\ndiagnose,50m,30m,done\n",
+            Kind::Order,
+            (2, 14),
+            "before it starts",
+        );
+        fails(
+            "s.csv",
+            "# start: 14:00\nstep,start,end\ndiagnose,14:50,14:30\n",
+            Kind::Order,
+            (3, 16),
+            "before it starts",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n30m,step_finished,diagnose\n40m,step_started,diagnose\n",
+            Kind::Order,
+            (3, 5),
+            "ends before it started",
+        );
+    }
+
+    #[test]
+    fn a_time_that_goes_backwards() {
+        fails(
+            "a.csv",
+            "# start: 14:00\ntime,event,subject\n14:00,fault,db-crash\n14:20,acked,command\n14:10,detected,\n",
+            Kind::Backwards,
+            (5, 1),
+            "before the previous row's",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n20m,acked,command\n10m,detected,\n",
+            Kind::Backwards,
+            (4, 1),
+            "before the previous row's",
+        );
+        // Past midnight, the day turns; a drill does not run backwards 12 hours.
+        let r = read("a.csv", "time,event,subject\n23:50,fault,db-crash\n00:05,detected,\n").unwrap();
+        assert_eq!(r.events[1].time, 15.0);
+    }
+
+    #[test]
+    fn duplicate_events() {
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n5m,step_started,diagnose\n5m,step_started,diagnose\n",
+            Kind::Duplicate,
+            (4, 4),
+            "twice",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n5m,acked,command\n9m,acked,command\n",
+            Kind::Duplicate,
+            (4, 4),
+            "delete the later row",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n0m,service_down,payment\n5m,service_down,payment\n",
+            Kind::Duplicate,
+            (4, 4),
+            "goes down twice",
+        );
+    }
+
+    #[test]
+    fn unknown_steps_and_teams_with_did_you_mean() {
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n5m,step_started,diagnoes\n",
+            Kind::UnknownName,
+            (3, 17),
+            "did you mean `diagnose`?",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject,team\n0m,fault,db-crash,\n5m,step_started,diagnose,rescu\n",
+            Kind::UnknownName,
+            (3, 26),
+            "did you mean `rescue`?",
+        );
+        fails(
+            "s.csv",
+            "step,start,end\nverfiy-systems,5m,9m\n",
+            Kind::UnknownName,
+            (2, 1),
+            "did you mean `verify-systems`?",
+        );
+        fails(
+            "a.csv",
+            "time,event,subject\n0m,fault,db-crash\n5m,paged,Command\n",
+            Kind::UnknownName,
+            (3, 10),
+            "did you mean `command`?",
+        );
+    }
+
+    #[test]
+    fn a_drill_stopped_early_censors_what_still_ran() {
+        let text = "time,event,subject,outcome,note\n0m,fault,db-crash,,\n5m,step_started,collect-report,,\n15m,step_finished,collect-report,,\n15m,step_started,activate-plan,,\n20m,step_started,+coffee,,\n45m,stopped,,,the building's fire alarm\n";
+        let r = read("a.csv", text).unwrap();
+        assert!(!r.closed());
+        assert_eq!(r.end(), 45.0);
+        let ob = drill::Observed::of(&plan1(), &r);
+        assert_eq!(ob.steps[step("activate-plan")].duration, Some(Observation::AtLeast(30.0)));
+        // Nothing after the stop, and a stopped drill is not also closed.
+        fails(
+            "a.csv",
+            &format!("{text}50m,step_finished,activate-plan,,\n"),
+            Kind::Order,
+            (8, 1),
+            "after the drill stopped",
+        );
+        fails(
+            "a.csv",
+            &format!("{text}50m,closed,,,\n"),
+            Kind::Order,
+            (8, 1),
+            "after the drill stopped",
+        );
+        // The short form says it with a `# stopped:` line.
+        let r = read(
+            "s.csv",
+            "# stopped: 45m\nstep,start,end\ncollect-report,5m,15m\nactivate-plan,15m,\n",
+        )
+        .unwrap();
+        let ob = drill::Observed::of(&plan1(), &r);
+        assert_eq!(ob.steps[step("activate-plan")].duration, Some(Observation::AtLeast(30.0)));
+        fails(
+            "s.csv",
+            "# stopped: 10m\nstep,start,end\ncollect-report,5m,15m\n",
+            Kind::Order,
+            (3, 19),
+            "after the drill stopped",
+        );
+    }
 }
