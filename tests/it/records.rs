@@ -415,3 +415,92 @@ mod hand_written {
         );
     }
 }
+
+/// The shipped drill records: every one reads and scores against the exercise its name
+/// starts with, and plan 1's system-failure drills say what their README says.
+mod shipped {
+    use super::*;
+    use drillsim::score::{self, ModelVerdict};
+
+    const EXERCISES: [&str; 5] = ["system-failure", "network-attack", "power-loss", "data-loss", "compound"];
+
+    /// Records of `plan`'s drills of each exercise, by exercise.
+    fn drills(plan: &str) -> Vec<(&'static str, Vec<std::path::PathBuf>)> {
+        let dir = repo(&format!("scenarios/{plan}/drills"));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "jsonl"))
+            .collect();
+        files.sort();
+        EXERCISES
+            .iter()
+            .map(|&ex| {
+                let of: Vec<_> = files
+                    .iter()
+                    .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{ex}-")))
+                    .cloned()
+                    .collect();
+                (ex, of)
+            })
+            .filter(|(_, of)| !of.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_shipped_drill_record_scores_against_its_exercise() {
+        for plan in ["plan1", "plan2", "plan3"] {
+            let all = drills(plan);
+            let n: usize = all.iter().map(|(_, f)| f.len()).sum();
+            assert!(n >= 4, "{plan}: {n} records");
+            let readme = std::fs::read_to_string(repo(&format!("scenarios/{plan}/drills/README.md"))).unwrap();
+            let plan_readme = std::fs::read_to_string(repo(&format!("scenarios/{plan}/README.md"))).unwrap();
+            assert!(plan_readme.contains("drills/"), "{plan}/README.md mentions its drills");
+            let mut stopped = 0;
+            for (ex, files) in &all {
+                let sc = drillsim::scenario::load(&repo(&format!("scenarios/{plan}/{ex}.toml"))).unwrap();
+                let records: Vec<_> = files
+                    .iter()
+                    .map(|f| drill::load(f, &sc).unwrap_or_else(|e| panic!("{e}")))
+                    .collect();
+                for (f, r) in files.iter().zip(&records) {
+                    let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                    assert!(readme.contains(&format!("`{name}`")), "{plan}/drills/README.md lists {name}");
+                    assert!(r.date.is_some() && r.start_clock.is_some(), "{name}: date and start");
+                    stopped += r.events.iter().any(|e| e.kind == drill::EventKind::Stopped) as usize;
+                }
+                let scores = score::score(&sc, 1, 2000, &records);
+                for r in &scores.records {
+                    assert!(!r.measures.is_empty(), "{plan}/{}: no measures", r.name);
+                }
+            }
+            assert!(stopped >= 1, "{plan}: a drill stopped early");
+        }
+    }
+
+    #[test]
+    fn plan1s_system_failure_drills_find_the_model_optimistic() {
+        let sc = drillsim::scenario::load(&repo("scenarios/plan1/system-failure.toml")).unwrap();
+        let (_, files) = drills("plan1").into_iter().find(|(ex, _)| *ex == "system-failure").unwrap();
+        assert_eq!(files.len(), 3);
+        let records: Vec<_> = files.iter().map(|f| drill::load(f, &sc).unwrap()).collect();
+        let scores = score::score(&sc, 1, 20_000, &records);
+        let cov = score::coverage(&scores);
+        let row = |k: &str| cov.iter().find(|c| c.key == k).unwrap_or_else(|| panic!("{k}"));
+        // 19 of 34 values inside the band, 13 above p90 (the night drill above all).
+        let all = row("overall");
+        assert_eq!((all.n, all.below, all.inside, all.above), (34, 2, 19, 13), "{all:?}");
+        assert_eq!(all.verdict, ModelVerdict::Optimistic);
+        assert_eq!(row("steps.activate-plan").verdict, ModelVerdict::Optimistic);
+        assert_eq!(row("steps.diagnose").verdict, ModelVerdict::Consistent);
+        // The night drill: acknowledged after 28 minutes, the ack objective missed.
+        let night = scores.records.iter().find(|r| r.name.contains("night")).unwrap();
+        let ack = night.objectives.iter().find(|o| o.text.starts_with("ack")).unwrap();
+        assert_eq!((ack.met, ack.actual), (Some(false), Some(Observation::Exact(28.0))));
+        // The tabletop stopped at 70 minutes with diagnose still running.
+        let tt = scores.records.iter().find(|r| r.name.contains("tabletop")).unwrap();
+        assert!(!tt.closed);
+        let d = tt.measures.iter().find(|m| m.key == "steps.diagnose").unwrap();
+        assert!(d.actual.censored(), "{d:?}");
+    }
+}
