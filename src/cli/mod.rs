@@ -7,6 +7,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod import;
 mod run;
 mod score;
 mod shell;
@@ -89,6 +90,11 @@ enum Command {
     Man(shell::ManArgs),
     /// Fit the plan's durations to drill records and write the revised plan into a folder.
     Calibrate(calibrate::Args),
+    /// Turn an incident tool's log (PagerDuty) into a drill record.
+    #[command(
+        after_help = "Examples:\n  drillsim import pagerduty scenarios/plan1/drills/pagerduty/log_entries.json --map scenarios/plan1/drills/pagerduty/map.toml\n  drillsim import pagerduty log.json --map map.toml --scenario scenarios/plan1/system-failure.toml -o drill.csv"
+    )]
+    Import(import::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -142,6 +148,7 @@ pub fn main() -> ExitCode {
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Import(a) => import::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

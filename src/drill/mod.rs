@@ -17,6 +17,7 @@
 //! short-form clock times past midnight; a drill stopped early says so (`stopped`).
 
 pub mod observed;
+pub mod pagerduty;
 pub mod parse;
 pub mod simulated;
 mod time;
@@ -26,7 +27,7 @@ use std::path::PathBuf;
 use crate::model::{StepId, TeamId};
 
 pub use observed::{Observation, Observed};
-pub use parse::{load, load_str};
+pub use parse::{load, load_str, read_text};
 
 /// What happened, as the record's `event` column names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -23,6 +23,12 @@ pub const SHORT_COLUMNS: [&str; 6] = ["step", "start", "end", "outcome", "team",
 
 /// Read and check the record at `path` against `sc`.
 pub fn load(path: &Path, sc: &Scenario) -> Result<Record, RecordError> {
+    load_str(path, &read_text(path)?, sc)
+}
+
+/// The text of a record file (or of an incident tool's export): a regular file of at most
+/// [`MAX_RECORD_BYTES`], UTF-8.
+pub fn read_text(path: &Path) -> Result<String, RecordError> {
     let unreadable = |message: String, help: Option<String>| RecordError {
         kind: Kind::Unreadable,
         path: path.to_path_buf(),
@@ -47,8 +53,7 @@ pub fn load(path: &Path, sc: &Scenario) -> Result<Record, RecordError> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(format!("cannot read the record: {e}"), None))?;
-    let text = String::from_utf8(bytes).map_err(|_| unreadable("the file is not UTF-8 text".into(), None))?;
-    load_str(path, &text, sc)
+    String::from_utf8(bytes).map_err(|_| unreadable("the file is not UTF-8 text".into(), None))
 }
 
 /// Check the record `text` (read from `path`, whose extension picks the form) against `sc`.

@@ -14,6 +14,7 @@ mod layers;
 mod monitors;
 mod no_panic;
 mod output;
+mod pagerduty;
 mod readme;
 mod records;
 mod redundancy;
