@@ -504,3 +504,60 @@ mod shipped {
         assert!(d.actual.censored(), "{d:?}");
     }
 }
+
+/// A plan step that does not apply to the exercise (skipped by the engine in every trial, or
+/// in some) is neither "not done" nor waited for, and its durations are those of the trials
+/// in which it ran.
+mod steps_that_do_not_apply {
+    use super::*;
+    use drillsim::score::{self, Departure};
+
+    #[test]
+    fn are_not_reported_as_not_done_in_a_closed_record() {
+        let sc = drillsim::scenario::load(&repo("scenarios/plan1/system-failure.toml")).unwrap();
+        let id = |s: usize| sc.steps[s].id.clone();
+        let path = repo("scenarios/plan1/drills/system-failure-2026-10-14.csv");
+        let r = drill::load(&path, &sc).unwrap();
+        assert!(r.closed());
+        let scores = score::score(&sc, 1, 4000, &[r.clone()]);
+        let deps = &scores.records[0].departures;
+        // contain-attack, clean-web, move-load, restart-db, restore-orders never run after a
+        // database crash; failover-db only when the automatic failover fails (1 in 10).
+        assert!(
+            !deps.iter().any(|d| matches!(d, Departure::NotDone(_) | Departure::Early { .. })),
+            "{:?}",
+            deps.iter()
+                .map(|d| format!(
+                    "{d:?} {}",
+                    match d {
+                        Departure::NotDone(s) => id(*s),
+                        _ => String::new(),
+                    }
+                ))
+                .collect::<Vec<_>>()
+        );
+        // A step the model runs in some trials only: its durations are those of the trials
+        // that ran it, not zeros for the rest.
+        let f = sc.steps.iter().position(|s| s.id == "failover-db").unwrap();
+        let sk = &scores.durations.steps[f];
+        assert!(sk.count() > 0 && sk.count() < 4000, "{}", sk.count());
+        assert!(sk.quantile(0.1) > 4.0, "p10 {}", sk.quantile(0.1));
+        let c = sc.steps.iter().position(|s| s.id == "contain-attack").unwrap();
+        assert_eq!(scores.durations.steps[c].count(), 0);
+        // A step every trial runs is still "not done" when a closed record leaves it out.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let without: String = text
+            .lines()
+            .filter(|l| !l.contains(",publish-status,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let r = drill::load_str(Path::new("x.csv"), &without, &sc).unwrap();
+        let scores = score::score(&sc, 1, 4000, &[r]);
+        let p = sc.steps.iter().position(|s| s.id == "publish-status").unwrap();
+        assert!(
+            scores.records[0].departures.contains(&Departure::NotDone(p)),
+            "{:?}",
+            scores.records[0].departures
+        );
+    }
+}
