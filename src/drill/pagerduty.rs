@@ -35,10 +35,19 @@ use crate::model::Scenario;
 #[derive(Clone, Debug)]
 pub struct Map {
     path: PathBuf,
-    /// Team name, then the ids and names that are it: escalation policies, services.
-    teams: Vec<(String, (usize, usize), Vec<String>, Vec<String>)>,
+    teams: Vec<TeamMatch>,
     /// Fault id, then the services whose incident it is.
     faults: Vec<(String, (usize, usize), Vec<String>)>,
+}
+
+/// One team of the map: its name (and place in the map), and the ids and names of the
+/// escalation policies and services that page it.
+#[derive(Clone, Debug)]
+struct TeamMatch {
+    name: String,
+    at: (usize, usize),
+    policies: Vec<String>,
+    services: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -107,7 +116,12 @@ impl Map {
                     ));
                 }
             }
-            teams.push((name.get_ref().clone(), at, m.escalation_policies.clone(), m.services.clone()));
+            teams.push(TeamMatch {
+                name: name.get_ref().clone(),
+                at,
+                policies: m.escalation_policies.clone(),
+                services: m.services.clone(),
+            });
         }
         if teams.is_empty() {
             return Err(located(
@@ -149,9 +163,9 @@ impl Map {
             )
         };
         let team_names: Vec<&str> = sc.teams.iter().map(|t| t.name.as_str()).collect();
-        for (name, at, ..) in &self.teams {
-            if !team_names.contains(&name.as_str()) {
-                return Err(unknown("team", name, *at, team_names));
+        for t in &self.teams {
+            if !team_names.contains(&t.name.as_str()) {
+                return Err(unknown("team", &t.name, t.at, team_names));
             }
         }
         let fault_names: Vec<&str> = sc.topology.faults.iter().map(|f| f.id.as_str()).collect();
@@ -171,9 +185,9 @@ impl Map {
         };
         self.teams
             .iter()
-            .find(|t| is(&e.escalation_policy, &t.2))
-            .or_else(|| self.teams.iter().find(|t| is(&e.service, &t.3)))
-            .map(|t| t.0.as_str())
+            .find(|t| is(&e.escalation_policy, &t.policies))
+            .or_else(|| self.teams.iter().find(|t| is(&e.service, &t.services)))
+            .map(|t| t.name.as_str())
     }
 
     fn fault(&self, e: &Entry) -> Option<&str> {

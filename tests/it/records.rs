@@ -519,7 +519,7 @@ mod steps_that_do_not_apply {
         let path = repo("scenarios/plan1/drills/system-failure-2026-10-14.csv");
         let r = drill::load(&path, &sc).unwrap();
         assert!(r.closed());
-        let scores = score::score(&sc, 1, 4000, &[r.clone()]);
+        let scores = score::score(&sc, 1, 4000, std::slice::from_ref(&r));
         let deps = &scores.records[0].departures;
         // contain-attack, clean-web, move-load, restart-db, restore-orders never run after a
         // database crash; failover-db only when the automatic failover fails (1 in 10).
