@@ -7,6 +7,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod import;
 mod run;
 mod score;
 mod shell;
@@ -95,6 +96,11 @@ enum Command {
         after_help = "Examples:\n  drillsim sweep scenarios/plan1/system-failure.toml --vary 'teams.rescue.capacity=1..3'\n  drillsim sweep scenarios/plan1/data-loss.toml --vary 'teams.rescue.capacity=1..3' --vary 'steps.restore-orders.duration*=0.5,0.75,1' --vary 'stores.orders.backup_interval=15m,1h,4h' --out reports/sweep\n  drillsim sweep scenarios/ref20.toml --vary 'steps.s19.duration+=0m,15m,30m' --by 'recovery p95' --csv sweep.csv"
     )]
     Sweep(sweep::Args),
+    /// Turn an incident tool's log (PagerDuty) into a drill record.
+    #[command(
+        after_help = "Examples:\n  drillsim import pagerduty scenarios/plan1/drills/pagerduty/log_entries.json --map scenarios/plan1/drills/pagerduty/map.toml\n  drillsim import pagerduty log.json --map map.toml --scenario scenarios/plan1/system-failure.toml -o drill.csv"
+    )]
+    Import(import::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -149,6 +155,7 @@ pub fn main() -> ExitCode {
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Sweep(a) => sweep::exec(a),
+            Command::Import(a) => import::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;
