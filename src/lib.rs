@@ -40,7 +40,8 @@
 //!
 //! ```text
 //! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
-//! 6  plot                        plotters charts (PNG with a bundled font, SVG)
+//! 6  plot  shard                 plotters charts (PNG with a bundled font, SVG)  |  shards of
+//!                                a run or check on a batch engine: parts written, merged exactly
 //! 5  check  compare  sensitivity  score  calibrate  worst  trials
 //!                                objectives judged, paired revisions, levers re-run, drills
 //!                                scored, durations fitted to drills, trials to trace, trial rows
@@ -69,6 +70,7 @@ pub mod report;
 pub mod scenario;
 pub mod score;
 pub mod sensitivity;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod text;
