@@ -7,6 +7,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod merge;
 mod run;
 mod score;
 mod shell;
@@ -89,6 +90,11 @@ enum Command {
     Man(shell::ManArgs),
     /// Fit the plan's durations to drill records and write the revised plan into a folder.
     Calibrate(calibrate::Args),
+    /// Merge the parts that shards wrote (run --shard, check --shard) into one run's output.
+    #[command(
+        after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml"
+    )]
+    Merge(merge::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -142,6 +148,7 @@ pub fn main() -> ExitCode {
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Merge(a) => merge::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

@@ -107,7 +107,12 @@ pub fn load_with_root(path: &Path, root: &Path) -> Result<Scenario, ScenarioErro
 pub fn load_sources(path: &Path, sources: Vec<Source>) -> Result<Scenario, ScenarioError> {
     let parts = sources
         .into_iter()
-        .map(|src| Ok(Part { raw: parse_toml(&src)?, src }))
+        .map(|src| {
+            Ok(Part {
+                raw: parse_toml(&src)?,
+                src,
+            })
+        })
         .collect::<Result<Vec<Part>, ScenarioError>>()?;
     if parts.is_empty() {
         return Err(ScenarioError {

@@ -88,8 +88,7 @@ pub fn detect(var: &dyn Fn(&str) -> Option<String>, shards: Option<u64>) -> Resu
     let (k, n) = match engine {
         "Slurm" => slurm(index, &num, &agree)?,
         "GitLab CI" => {
-            let total = num("CI_NODE_TOTAL")?
-                .ok_or_else(|| err(format!("CI_NODE_INDEX={index} is set but CI_NODE_TOTAL is not")))?;
+            let total = num("CI_NODE_TOTAL")?.ok_or_else(|| err(format!("CI_NODE_INDEX={index} is set but CI_NODE_TOTAL is not")))?;
             if index == 0 {
                 return Err(err("CI_NODE_INDEX=0, but GitLab counts its parallel jobs from 1"));
             }
@@ -177,14 +176,28 @@ mod tests {
         let base = [("SLURM_ARRAY_TASK_COUNT", "4"), ("SLURM_ARRAY_TASK_STEP", "1")];
         let at = |id: &str, min: &str, max: &str| {
             let mut v = base.to_vec();
-            v.extend([("SLURM_ARRAY_TASK_ID", id), ("SLURM_ARRAY_TASK_MIN", min), ("SLURM_ARRAY_TASK_MAX", max)]);
+            v.extend([
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", min),
+                ("SLURM_ARRAY_TASK_MAX", max),
+            ]);
             ok(&v, None)
         };
         assert_eq!(at("0", "0", "3"), "1/4");
         assert_eq!(at("3", "0", "3"), "4/4");
         assert_eq!(at("1", "1", "4"), "1/4");
         assert_eq!(ok(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")], None), "3/4");
-        assert_eq!(ok(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "5"), ("SLURM_ARRAY_TASK_MAX", "6")], Some(2)), "1/2");
+        assert_eq!(
+            ok(
+                &[
+                    ("SLURM_ARRAY_TASK_ID", "5"),
+                    ("SLURM_ARRAY_TASK_MIN", "5"),
+                    ("SLURM_ARRAY_TASK_MAX", "6")
+                ],
+                Some(2)
+            ),
+            "1/2"
+        );
     }
 
     #[test]
@@ -211,8 +224,16 @@ mod tests {
             "holes",
         );
         fails(&[("SLURM_ARRAY_TASK_ID", "3")], None, "is this a job array");
-        fails(&[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")], Some(8), "says 4 shards");
-        fails(&[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")], None, "not a whole number");
+        fails(
+            &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")],
+            Some(8),
+            "says 4 shards",
+        );
+        fails(
+            &[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")],
+            None,
+            "not a whole number",
+        );
     }
 
     #[test]
@@ -237,6 +258,10 @@ mod tests {
     #[test]
     fn nothing_or_two_engines_is_an_error() {
         fails(&[], None, "no batch engine");
-        fails(&[("CI_NODE_INDEX", "1"), ("CI_NODE_TOTAL", "2"), ("JOB_COMPLETION_INDEX", "0")], Some(2), "several engines");
+        fails(
+            &[("CI_NODE_INDEX", "1"), ("CI_NODE_TOTAL", "2"), ("JOB_COMPLETION_INDEX", "0")],
+            Some(2),
+            "several engines",
+        );
     }
 }

@@ -90,13 +90,25 @@ pub fn merge_run(parts: Vec<(String, Partial)>, expected: Option<&ScenarioFiles>
         .collect();
     if !other_version.is_empty() {
         return Err(mismatch(vec![
-            format!("written by another drillsim than this one ({DRILLSIM_VERSION}): {}", other_version.join(", ")),
+            format!(
+                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
+                other_version.join(", ")
+            ),
             "help: merge with the drillsim that wrote them, or run every shard with this one (versions may differ in their numbers)".into(),
         ]));
     }
-    same(&parts, "scenarios", "merge only the parts of one scenario; run the others' shards with the same files", |p| {
-        format!("{} (sha256 {})", p.scenario.name, &p.scenario.sha256[..p.scenario.sha256.len().min(16)])
-    })?;
+    same(
+        &parts,
+        "scenarios",
+        "merge only the parts of one scenario; run the others' shards with the same files",
+        |p| {
+            format!(
+                "{} (sha256 {})",
+                p.scenario.name,
+                &p.scenario.sha256[..p.scenario.sha256.len().min(16)]
+            )
+        },
+    )?;
     if let Some(want) = expected
         && want.sha256 != parts[0].1.scenario.sha256
     {
@@ -111,8 +123,12 @@ pub fn merge_run(parts: Vec<(String, Partial)>, expected: Option<&ScenarioFiles>
             "help: give the files the shards ran (the parts carry them: without --scenario the merge uses those)".into(),
         ]));
     }
-    same(&parts, "seeds", "run every shard with the same --seed", |p| format!("seed {}", p.seed))?;
-    same(&parts, "trial counts", "run every shard with the same --trials", |p| format!("{} trials in all", p.trials))?;
+    same(&parts, "seeds", "run every shard with the same --seed", |p| {
+        format!("seed {}", p.seed)
+    })?;
+    same(&parts, "trial counts", "run every shard with the same --trials", |p| {
+        format!("{} trials in all", p.trials)
+    })?;
     coverage(&parts)?;
     let first = &parts.iter().min_by_key(|(_, p)| (p.range.start, p.range.end)).expect("not empty").1;
     let files = expected.cloned().unwrap_or_else(|| first.scenario.clone());
@@ -238,7 +254,10 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
         .collect();
     if !other_version.is_empty() {
         return Err(mismatch(vec![
-            format!("written by another drillsim than this one ({DRILLSIM_VERSION}): {}", other_version.join(", ")),
+            format!(
+                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
+                other_version.join(", ")
+            ),
             "help: merge with the drillsim that wrote them, or check every shard with this one".into(),
         ]));
     }
@@ -246,12 +265,23 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
         &parts,
         "exercise lists",
         "run every shard with the same paths, from the same folder, on the same checkout",
-        |p| format!("{} exercise(s), list sha256 {}", p.entries, &p.list_sha256[..16.min(p.list_sha256.len())]),
+        |p| {
+            format!(
+                "{} exercise(s), list sha256 {}",
+                p.entries,
+                &p.list_sha256[..16.min(p.list_sha256.len())]
+            )
+        },
     )?;
-    same(&parts, "options", "run every shard with the same --confidence, --strict, --seed, --trials and --max-trials", |p| {
-        format!("{:?}", p.settings)
+    same(
+        &parts,
+        "options",
+        "run every shard with the same --confidence, --strict, --seed, --trials and --max-trials",
+        |p| format!("{:?}", p.settings),
+    )?;
+    same(&parts, "shard counts", "merge the parts of one --shard split", |p| {
+        format!("{} shards", p.shard.count)
     })?;
-    same(&parts, "shard counts", "merge the parts of one --shard split", |p| format!("{} shards", p.shard.count))?;
     let count = parts[0].1.shard.count;
     let entries = parts[0].1.entries;
     let mut by_shard: BTreeMap<u64, &str> = BTreeMap::new();
@@ -261,7 +291,10 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
             problems.push(format!("{prev} and {name} are both shard {}: collect each shard once", p.shard));
         }
     }
-    let missing: Vec<String> = (1..=count).filter(|k| !by_shard.contains_key(k)).map(|k| format!("{k}/{count}")).collect();
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !by_shard.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
     if !missing.is_empty() {
         problems.push(format!(
             "shard {} missing (a shard failed or its file was not collected): run `drillsim check PATH... --shard K/{count} --part FILE` again for it",
@@ -273,7 +306,10 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
         for o in &p.outcomes {
             let ok = o.index < entries && p.shard.takes(o.index) && outcomes[o.index].is_none();
             if !ok {
-                problems.push(format!("{name}: entry {} does not belong to shard {}: the file is damaged", o.index, p.shard));
+                problems.push(format!(
+                    "{name}: entry {} does not belong to shard {}: the file is damaged",
+                    o.index, p.shard
+                ));
                 continue;
             }
             outcomes[o.index] = Some(o.outcome.clone());
@@ -282,7 +318,10 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
     if problems.is_empty()
         && let Some(i) = outcomes.iter().position(Option::is_none)
     {
-        problems.push(format!("entry {i} of the list is in no part: the part of shard {} is damaged", i as u64 % count + 1));
+        problems.push(format!(
+            "entry {i} of the list is in no part: the part of shard {} is damaged",
+            i as u64 % count + 1
+        ));
     }
     if !problems.is_empty() {
         let mut lines = vec![format!("the parts do not cover the check's {entries} exercise(s) exactly once:")];

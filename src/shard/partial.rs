@@ -173,7 +173,10 @@ impl Partial {
             seed,
             trials,
             shard,
-            range: TrialRange { start: r.start, end: r.end },
+            range: TrialRange {
+                start: r.start,
+                end: r.end,
+            },
             timing,
             summary: SummaryWire::of(sum),
         }
@@ -300,7 +303,10 @@ fn read_json(path: &Path, format: &str) -> Result<Value, ShardError> {
         .read_to_end(&mut bytes)
         .map_err(|e| part_error(path, format!("cannot read it: {e}")))?;
     if bytes.len() as u64 > MAX_PART_BYTES {
-        return Err(part_error(path, format!("larger than {} MiB: not a part file", MAX_PART_BYTES >> 20)));
+        return Err(part_error(
+            path,
+            format!("larger than {} MiB: not a part file", MAX_PART_BYTES >> 20),
+        ));
     }
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         part_error(

@@ -52,7 +52,49 @@ pub struct SketchWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max: Option<f64>,
     base: u32,
-    counts: Vec<u64>,
+    /// The histogram from `base` on, run-length coded: a positive number is a bucket's
+    /// count, `-k` stands for `k` empty buckets (most buckets of a long tail are empty).
+    counts: Vec<i64>,
+}
+
+/// Run-length code a histogram (see [`SketchWire`]'s `counts`).
+fn encode(counts: &[u64]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for &c in counts {
+        if c == 0 {
+            match out.last_mut() {
+                Some(last) if *last < 0 => *last -= 1,
+                _ => out.push(-1),
+            }
+        } else {
+            // A count above i64::MAX cannot occur: it is at most the trial count (10^9).
+            out.push(i64::try_from(c).unwrap_or(i64::MAX));
+        }
+    }
+    out
+}
+
+/// The histogram of a run-length code, refused past `MAX_BUCKETS` buckets before any of them
+/// is made (a damaged file must not ask for gigabytes).
+fn decode(code: &[i64], field: &str) -> Result<Vec<u64>, WireError> {
+    let mut len: u64 = 0;
+    for &c in code {
+        len += if c < 0 { c.unsigned_abs() } else { 1 };
+        if len > MAX_BUCKETS {
+            return Err(bad(field, "the histogram reaches beyond the largest value"));
+        }
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    for &c in code {
+        if c == 0 {
+            return Err(bad(field, "a run-length code holds 0 (empty buckets are written as -k)"));
+        } else if c < 0 {
+            out.resize(out.len() + c.unsigned_abs() as usize, 0);
+        } else {
+            out.push(c as u64);
+        }
+    }
+    Ok(out)
 }
 
 impl SketchWire {
@@ -67,17 +109,18 @@ impl SketchWire {
             min: (!empty).then_some(s.min),
             max: (!empty).then_some(s.max),
             base: s.base,
-            counts: s.counts.clone(),
+            counts: encode(&s.counts),
         }
     }
 
     /// The sketch, after checking that it is one `Sketch::add` could have made.
     pub fn into_sketch(self, field: &str) -> Result<Sketch, WireError> {
-        let in_buckets = self.counts.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        let counts = decode(&self.counts, field)?;
+        let in_buckets = counts.iter().try_fold(0u64, |a, &c| a.checked_add(c));
         if in_buckets.and_then(|n| n.checked_add(self.zeros)) != Some(self.count) {
             return Err(bad(field, "the histogram's counts do not add up to its count"));
         }
-        if self.base as u64 + self.counts.len() as u64 > MAX_BUCKETS {
+        if self.base as u64 + counts.len() as u64 > MAX_BUCKETS {
             return Err(bad(field, "the histogram reaches beyond the largest value"));
         }
         if self.sum < 0 || self.sum_sq < 0 {
@@ -89,7 +132,7 @@ impl SketchWire {
             (_, Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi => (lo, hi),
             _ => return Err(bad(field, "min and max must be finite, non-negative and in order")),
         };
-        if self.count > self.zeros && self.counts.is_empty() {
+        if self.count > self.zeros && counts.is_empty() {
             return Err(bad(field, "values above 0 but no histogram"));
         }
         Ok(Sketch {
@@ -100,7 +143,7 @@ impl SketchWire {
             min,
             max,
             base: self.base,
-            counts: self.counts,
+            counts,
         })
     }
 }
@@ -290,7 +333,9 @@ pub mod float {
                 "inf" => Ok(f64::INFINITY),
                 "-inf" => Ok(f64::NEG_INFINITY),
                 "nan" => Ok(f64::NAN),
-                _ => Err(serde::de::Error::custom(format!("expected a number, \"inf\", \"-inf\" or \"nan\", found \"{t}\""))),
+                _ => Err(serde::de::Error::custom(format!(
+                    "expected a number, \"inf\", \"-inf\" or \"nan\", found \"{t}\""
+                ))),
             },
         }
     }
@@ -336,6 +381,17 @@ mod tests {
         let mut w = SketchWire::of(&sketch(&[1.0]));
         w.min = Some(-1.0);
         assert!(w.into_sketch("x").is_err());
+    }
+
+    #[test]
+    fn run_lengths_round_trip() {
+        for h in [vec![], vec![0], vec![3, 0, 0, 0, 1], vec![0, 0, 5], vec![7, 0]] {
+            let code = encode(&h);
+            assert!(code.len() <= h.len());
+            assert_eq!(decode(&code, "x").unwrap(), h);
+        }
+        assert!(decode(&[-(1 << 40)], "x").is_err());
+        assert!(decode(&[0], "x").is_err());
     }
 
     #[test]
