@@ -336,3 +336,128 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
         elapsed_seconds: parts.iter().map(|(_, p)| p.elapsed_seconds).sum(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::summarize_range;
+    use crate::shard::partial::PartTiming;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    fn files(rel: &str) -> ScenarioFiles {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        let root = crate::scenario::default_root(&path);
+        let sources = crate::scenario::sources_with_root(&path, &root).unwrap();
+        let mut f = ScenarioFiles::new("", &path, sources);
+        f.name = f.scenario().unwrap().name;
+        f
+    }
+
+    /// The parts of a run of `total` trials in `n` shards, each written out and read back.
+    fn parts(f: &ScenarioFiles, seed: u64, total: u64, n: u64) -> Vec<(String, Partial)> {
+        let sc = f.scenario().unwrap();
+        (1..=n)
+            .map(|k| {
+                let shard = Shard::new(k, n).unwrap();
+                let sum = summarize_range(&sc, seed, shard.range(total), None);
+                let timing = PartTiming {
+                    elapsed_seconds: 0.5,
+                    threads: 1,
+                };
+                let text = Partial::new(f.clone(), seed, total, shard, &sum, timing).to_text();
+                (format!("part{k}"), serde_json::from_str(&text).unwrap())
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        /// Any number of shards of any run, merged in any order, is the whole run, `==`.
+        #[test]
+        fn parts_in_any_order_merge_into_the_whole(total in 1u64..2500, n in 1u64..12, seed in 0u64..1000, order in any::<u64>()) {
+            let n = n.min(total);
+            let f = files("scenarios/plan1/compound.toml");
+            let sc = f.scenario().unwrap();
+            let whole = summarize_range(&sc, seed, 0..total, None);
+            let mut ps = parts(&f, seed, total, n);
+            // A permutation from `order` (Fisher-Yates with a small LCG).
+            let mut x = order | 1;
+            for i in (1..ps.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ps.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            let m = merge_run(ps, None).unwrap();
+            prop_assert_eq!(&m.summary, &whole);
+            prop_assert_eq!(m.parts as u64, n);
+            prop_assert_eq!(m.timing.threads, n);
+        }
+
+        /// Leaving out any one shard is refused, and the message names its trials and shard.
+        #[test]
+        fn a_missing_shard_is_named(total in 10u64..400, n in 2u64..9, drop in 0usize..8) {
+            let f = files("scenarios/ref20.toml");
+            let mut ps = parts(&f, 7, total, n);
+            let gone = ps.remove(drop % n as usize).1;
+            let e = merge_run(ps, None).unwrap_err().to_string();
+            prop_assert!(e.contains(&format!("trials {}..{} are in no part", gone.range.start, gone.range.end)), "{}", e);
+            prop_assert!(e.contains(&format!("--shard {}", gone.shard)), "{}", e);
+        }
+    }
+
+    #[test]
+    fn parts_of_two_scenarios_are_refused() {
+        let mut ps = parts(&files("scenarios/plan1/compound.toml"), 1, 100, 2);
+        let other = parts(&files("scenarios/plan1/power-loss.toml"), 1, 100, 2);
+        ps[1] = other[1].clone();
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("different scenarios"), "{e}");
+        assert!(e.contains("plan1-compound") && e.contains("plan1-power-loss"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_file_is_another_scenario() {
+        let f = files("scenarios/ref20.toml");
+        let mut g = f.clone();
+        let last = g.files.len() - 1;
+        g.files[last].text.push_str("\n# edited\n");
+        let g = ScenarioFiles::new(&g.name, Path::new(&g.file), {
+            g.files
+                .iter()
+                .map(|t| crate::scenario::Source {
+                    path: t.path.clone().into(),
+                    text: t.text.clone(),
+                })
+                .collect()
+        });
+        assert_ne!(f.sha256, g.sha256);
+        let mut ps = parts(&f, 1, 50, 2);
+        ps[1] = parts(&g, 1, 50, 2)[1].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different scenarios"));
+    }
+
+    #[test]
+    fn seeds_totals_and_versions_must_agree() {
+        let f = files("scenarios/ref20.toml");
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[2] = parts(&f, 2, 60, 3)[2].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different seeds"));
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[2] = parts(&f, 1, 90, 3)[2].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different trial counts"));
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[0].1.drillsim_version = "0.0.9".into();
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("part1 (drillsim 0.0.9)"), "{e}");
+    }
+
+    #[test]
+    fn parts_of_two_splits_overlap() {
+        let f = files("scenarios/ref20.toml");
+        let mut ps = parts(&f, 1, 90, 3);
+        ps.push(parts(&f, 1, 90, 2).remove(0));
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("overlap") && e.contains("different splits"), "{e}");
+    }
+}

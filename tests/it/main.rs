@@ -19,6 +19,7 @@ mod redundancy;
 mod regressions;
 mod reports;
 mod score;
+mod shards;
 mod topology;
 mod trace_json;
 mod waits;
