@@ -10,6 +10,8 @@ mod compare;
 mod merge;
 mod run;
 mod score;
+#[cfg(test)]
+mod shard_examples;
 mod shell;
 mod trace;
 mod validate;
