@@ -100,12 +100,12 @@ fn commands_in(text: &str, out: &mut Vec<Vec<String>>) {
     let joined = substitute(&text.replace("\\\n", " "));
     for line in joined.lines() {
         let w = words(line);
-        if let Some(i) = w.iter().position(|t| t == "drillsim" || t.ends_with("/drillsim")) {
-            if w.get(i + 1).is_some_and(|s| ["run", "merge", "check"].contains(&s.as_str())) {
-                let mut cmd = vec!["drillsim".to_string()];
-                cmd.extend(w[i + 1..].iter().cloned());
-                out.push(cmd);
-            }
+        if let Some(i) = w.iter().position(|t| t == "drillsim" || t.ends_with("/drillsim"))
+            && w.get(i + 1).is_some_and(|s| ["run", "merge", "check"].contains(&s.as_str()))
+        {
+            let mut cmd = vec!["drillsim".to_string()];
+            cmd.extend(w[i + 1..].iter().cloned());
+            out.push(cmd);
         }
         for t in &w {
             if t.contains("drillsim ") {

@@ -51,7 +51,7 @@ fn mismatch(lines: Vec<String>) -> ShardError {
 }
 
 /// Parts whose `key` differs from the first part's, as `name (value)` lists grouped by value.
-fn groups<'a, T>(parts: &'a [(String, T)], key: impl Fn(&T) -> String) -> Vec<(String, Vec<&'a str>)> {
+fn groups<T>(parts: &[(String, T)], key: impl Fn(&T) -> String) -> Vec<(String, Vec<&str>)> {
     let mut out: Vec<(String, Vec<&str>)> = Vec::new();
     for (name, p) in parts {
         let k = key(p);
