@@ -32,7 +32,7 @@ pub const DEFAULT_START_TRIALS: u64 = 10_000;
 pub const DEFAULT_MAX_TRIALS: u64 = 1_000_000;
 
 /// The verdict on one objective.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     /// The whole interval keeps the promise.
     Met,
@@ -75,11 +75,12 @@ impl Default for CheckOptions {
 }
 
 /// One objective's result.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ObjectiveResult {
     /// The objective.
     pub objective: Objective,
     /// Point estimate (minutes, or a share for RTO met).
+    #[serde(with = "crate::stats::wire::float")]
     pub estimate: f64,
     /// Confidence interval at the look that decided it (or the last look).
     pub interval: Interval,
@@ -93,7 +94,7 @@ pub struct ObjectiveResult {
 }
 
 /// Everything a check found for one scenario.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioCheck {
     /// Scenario name.
     pub name: String,
@@ -102,6 +103,7 @@ pub struct ScenarioCheck {
     /// Trials run in all.
     pub trials: u64,
     /// Normal quantile used for every interval (after the adjustment for looks).
+    #[serde(with = "crate::stats::wire::float")]
     pub z: f64,
     /// Per objective, in the file's order.
     pub results: Vec<ObjectiveResult>,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{ObjectiveResult, ScenarioCheck, Verdict};
 
 /// What became of one file named by the user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum FileOutcome {
     /// Run and its objectives judged.
     Checked {

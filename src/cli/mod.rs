@@ -8,8 +8,11 @@ mod calibrate;
 mod check;
 mod compare;
 mod import;
+mod merge;
 mod run;
 mod score;
+#[cfg(test)]
+mod shard_examples;
 mod shell;
 mod sweep;
 mod trace;
@@ -101,6 +104,11 @@ enum Command {
         after_help = "Examples:\n  drillsim import pagerduty scenarios/plan1/drills/pagerduty/log_entries.json --map scenarios/plan1/drills/pagerduty/map.toml\n  drillsim import pagerduty log.json --map map.toml --scenario scenarios/plan1/system-failure.toml -o drill.csv"
     )]
     Import(import::Args),
+    /// Merge the parts that shards wrote (run --shard, check --shard) into one run's output.
+    #[command(
+        after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml"
+    )]
+    Merge(merge::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -156,6 +164,7 @@ pub fn main() -> ExitCode {
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Sweep(a) => sweep::exec(a),
             Command::Import(a) => import::exec(a),
+            Command::Merge(a) => merge::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

@@ -66,6 +66,17 @@ pub struct Args {
     /// streamed in trial order.
     #[arg(long, value_name = "PATH")]
     trials_out: Option<PathBuf>,
+    /// Play only shard K of N of the trials (K from 1 to N), or `auto`: which shard from the
+    /// batch engine's variables (Slurm, Kubernetes, AWS Batch, GitLab CI). Needs --partial.
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<drillsim::shard::ShardSpec>,
+    /// With --shard auto where the engine does not tell it (Kubernetes, AWS Batch): how many
+    /// shards there are (else DRILLSIM_SHARDS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=drillsim::shard::MAX_SHARDS))]
+    shards: Option<u64>,
+    /// Write the shard's partial summary to this file, for `drillsim merge`.
+    #[arg(long, value_name = "PATH")]
+    partial: Option<PathBuf>,
 }
 
 /// Default number of trials listed by `--where` without `--worst`.
@@ -92,6 +103,9 @@ pub(super) fn out_is_a_folder(dir: &Path) -> Result<()> {
 }
 
 pub fn exec(a: Args) -> Result<ExitCode> {
+    if a.shard.is_some() || a.partial.is_some() || a.shards.is_some() {
+        return shard(a);
+    }
     if let Some(Some(dir)) = &a.out {
         out_is_a_folder(dir)?;
     }
@@ -246,4 +260,88 @@ fn worst_text(a: &Args, seed: u64, w: &drillsim::worst::Worst) -> String {
         out.push_str(&format!("  {:>10} {rec:>10} {:>8.1} {:>8.1}  {cmd}\n", p.trial, p.detect, p.ack));
     }
     out
+}
+
+/// `run --shard K/N --partial PATH`: play one shard's trials and write its partial summary.
+fn shard(a: Args) -> Result<ExitCode> {
+    use drillsim::shard::{ShardSpec, auto, partial};
+    let refused: Vec<&str> = [
+        (a.json.is_some(), "--json"),
+        (a.out.is_some(), "--out"),
+        (a.format.is_some(), "--format"),
+        (!a.drills.is_empty(), "--drill"),
+        (a.worst.is_some(), "--worst"),
+        (a.condition.is_some(), "--where"),
+        (a.trials_out.is_some(), "--trials-out"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, f)| *f)
+    .collect();
+    if !refused.is_empty() {
+        bail!(
+            "{} with --shard: a shard plays only part of the trials, so these would describe a part, not the run\n  \
+             help: write the parts with --shard K/N --partial PATH, then `drillsim merge PART... --json PATH --out DIR` writes the run's summary and report",
+            refused.join(", ")
+        );
+    }
+    let Some(path) = &a.partial else {
+        bail!("--shard writes a partial summary: add --partial PATH (then merge the parts with `drillsim merge PART...`)");
+    };
+    let shard = match a.shard {
+        Some(ShardSpec::Given(s)) => {
+            if a.shards.is_some() {
+                bail!("--shards goes with --shard auto (the count is already in --shard {s})");
+            }
+            s
+        }
+        Some(ShardSpec::Auto) => auto::from_env(a.shards)?,
+        None if a.shards.is_some() => bail!("--shards goes with --shard auto"),
+        None => drillsim::shard::Shard::WHOLE,
+    };
+    let root = super::ROOT
+        .get()
+        .cloned()
+        .unwrap_or_else(|| drillsim::scenario::default_root(&a.file));
+    let sources = drillsim::scenario::sources_with_root(&a.file, &root)?;
+    // The model is built from the very texts the part carries, so the merge rebuilds it exactly.
+    let mut files = partial::ScenarioFiles::new("", &a.file, sources);
+    let sc = files.scenario()?;
+    files.name = sc.name.clone();
+    let trials = a.trials.or(sc.trials).unwrap_or(DEFAULT_TRIALS);
+    if shard.count > trials {
+        bail!(
+            "--shard {shard}: {} shards of {trials} trials would leave some shards without a trial\n  help: use at most {trials} shards, or more trials",
+            shard.count
+        );
+    }
+    let seed = a.seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
+    let range = shard.range(trials);
+    let t0 = Instant::now();
+    let sum = a.threads.pool()?.install(|| batch::summarize_range(&sc, seed, range.clone(), None));
+    let timing = partial::PartTiming {
+        elapsed_seconds: t0.elapsed().as_secs_f64(),
+        threads: a.threads.get().unwrap_or_else(rayon::current_num_threads) as u64,
+    };
+    let part = partial::Partial::new(files, seed, trials, shard, &sum, timing);
+    let text = part.to_text();
+    let mut set = FileSet::new();
+    set.add(path, text.as_bytes());
+    set.write()?;
+    let line = format!(
+        "drillsim {}: {}: shard {shard}, trials {}..{} of {trials} (seed {seed}), {:.2} s: {} ({} bytes)\n",
+        env!("CARGO_PKG_VERSION"),
+        sc.name,
+        range.start,
+        range.end,
+        timing.elapsed_seconds,
+        path.display(),
+        text.len()
+    );
+    if is_stdout(path) {
+        super::note(&line)?
+    } else {
+        super::say(&line)?
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 //! `scenario::objective`; verified by `drillsim check`.
 
 /// What is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Measure {
     /// Recovery time (fault to every business service up, or to the plan's final step).
     Recovery,
@@ -25,7 +25,7 @@ pub enum Measure {
 }
 
 /// Which statistic of the measure.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Statistic {
     /// The mean.
     Mean,
@@ -60,7 +60,7 @@ impl Measure {
 }
 
 /// Which side of the threshold the promise is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Bound {
     /// The statistic must be at most the threshold.
     AtMost,
@@ -69,7 +69,7 @@ pub enum Bound {
 }
 
 /// One checked objective.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Objective {
     /// The sentence as written (whitespace trimmed): the objective's name in reports.
     pub text: String,

@@ -101,6 +101,32 @@ pub fn load_with_root(path: &Path, root: &Path) -> Result<Scenario, ScenarioErro
     build::scenario(path, &reader.parts)
 }
 
+/// Check a scenario from the texts of its files, as [`sources_with_root`] returned them
+/// (includes first, the exercise file at `path` last), without reading any file: for a
+/// scenario carried inside a shard's partial file, so the merge rebuilds exactly the model
+/// the shard ran, on a machine that may not have the files.
+pub fn load_sources(path: &Path, sources: Vec<Source>) -> Result<Scenario, ScenarioError> {
+    let parts = sources
+        .into_iter()
+        .map(|src| {
+            Ok(Part {
+                raw: parse_toml(&src)?,
+                src,
+            })
+        })
+        .collect::<Result<Vec<Part>, ScenarioError>>()?;
+    if parts.is_empty() {
+        return Err(ScenarioError {
+            kind: K::Missing,
+            path: path.to_path_buf(),
+            position: None,
+            message: "no files given".into(),
+            help: None,
+        });
+    }
+    build::scenario(path, &parts)
+}
+
 /// Check scenario text given directly (tests, tools); `path` is only used in messages and to
 /// resolve includes, which must stay inside its folder.
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {

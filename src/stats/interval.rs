@@ -27,11 +27,13 @@
 use crate::stats::{Sketch, Summary};
 
 /// A two-sided interval `[lo, hi]`; `hi` may be `+inf` when the sample cannot bound it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     /// Lower bound.
+    #[serde(with = "super::wire::float")]
     pub lo: f64,
     /// Upper bound.
+    #[serde(with = "super::wire::float")]
     pub hi: f64,
 }
 

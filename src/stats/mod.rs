@@ -3,6 +3,7 @@
 pub mod interval;
 pub mod sketch;
 pub mod summary;
+pub mod wire;
 
 pub use sketch::{QUANTILE_RELATIVE_ERROR, Sketch};
 pub use summary::Summary;

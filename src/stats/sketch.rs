@@ -25,15 +25,15 @@ pub const QUANTILE_RELATIVE_ERROR: f64 = 1.0 / 2048.0;
 /// Summary of one non-negative measure (minutes, or any non-negative quantity).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sketch {
-    count: u64,
-    zeros: u64,
-    sum: i128,
-    sum_sq: i128,
-    min: f64,
-    max: f64,
+    pub(super) count: u64,
+    pub(super) zeros: u64,
+    pub(super) sum: i128,
+    pub(super) sum_sq: i128,
+    pub(super) min: f64,
+    pub(super) max: f64,
     /// Bucket index of `counts[0]`.
-    base: u32,
-    counts: Vec<u64>,
+    pub(super) base: u32,
+    pub(super) counts: Vec<u64>,
 }
 
 impl Default for Sketch {

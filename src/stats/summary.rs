@@ -5,7 +5,7 @@ use crate::model::Scenario;
 use crate::sim::TrialOutcome;
 
 /// Fixed-point unit of the utilization sums (2^-32), so merging stays exact.
-const SHARE_SCALE: f64 = 4_294_967_296.0;
+pub(super) const SHARE_SCALE: f64 = 4_294_967_296.0;
 
 /// What a run of trials measured. Merging two summaries of disjoint trial ranges gives the
 /// summary of their union, bit for bit, in any order.
@@ -30,7 +30,7 @@ pub struct Summary {
     /// Per step: trials in which its effect failed.
     pub effect_failed: Vec<u64>,
     /// Per team: sum of per-trial utilization, fixed point.
-    utilization: Vec<i128>,
+    pub(super) utilization: Vec<i128>,
     /// Per business service: minutes actually down (the sum of its outages).
     pub downtime: Vec<Sketch>,
     /// Per business service: minutes of its longest outage.

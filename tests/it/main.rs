@@ -21,6 +21,7 @@ mod redundancy;
 mod regressions;
 mod reports;
 mod score;
+mod shards;
 mod sweep;
 mod topology;
 mod trace_json;

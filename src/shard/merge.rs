@@ -1,0 +1,463 @@
+//! Merging the parts shards wrote into what one process would have made.
+//!
+//! Parts are merged only when they belong together: the same drillsim, the same scenario
+//! files (by hash), seed and total trial count for a run; the same discovered list and options
+//! for a check. Their ranges must cover the run exactly once: a gap (a shard that failed or was
+//! not collected) and an overlap (a shard collected twice, or parts of two different splits)
+//! are refused, naming the parts and the trials, and saying which shard to run again. Within
+//! those rules the order of the parts does not matter: summaries merge exactly.
+
+use std::collections::BTreeMap;
+
+use super::partial::{CheckPart, CheckSettings, DRILLSIM_VERSION, PartTiming, Partial, ScenarioFiles};
+use super::{Shard, ShardError};
+use crate::check::results::FileOutcome;
+use crate::model::Scenario;
+use crate::stats::Summary;
+
+/// A run merged from its parts.
+#[derive(Debug)]
+pub struct MergedRun {
+    /// The scenario the parts ran, rebuilt from the files they carry.
+    pub scenario: Scenario,
+    /// Its files, as the first part (by range) carries them.
+    pub files: ScenarioFiles,
+    /// The run's seed.
+    pub seed: u64,
+    /// The summary of every trial.
+    pub summary: Summary,
+    /// The parts' batch times and threads, summed (the compute the run took, not its wall
+    /// clock: the shards may have run at once or one after another).
+    pub timing: PartTiming,
+    /// How many parts were merged.
+    pub parts: usize,
+}
+
+/// A check merged from its parts.
+#[derive(Debug)]
+pub struct MergedCheck {
+    /// The options the check ran with.
+    pub settings: CheckSettings,
+    /// Every entry's outcome, in the order of the discovered list.
+    pub outcomes: Vec<FileOutcome>,
+    /// What the search passed over.
+    pub skipped: Vec<String>,
+    /// The parts' seconds, summed.
+    pub elapsed_seconds: f64,
+}
+
+fn mismatch(lines: Vec<String>) -> ShardError {
+    ShardError::Mismatch(lines.join("\n  "))
+}
+
+/// Parts whose `key` differs from the first part's, as `name (value)` lists grouped by value.
+fn groups<T>(parts: &[(String, T)], key: impl Fn(&T) -> String) -> Vec<(String, Vec<&str>)> {
+    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+    for (name, p) in parts {
+        let k = key(p);
+        match out.iter_mut().find(|(v, _)| *v == k) {
+            Some((_, names)) => names.push(name),
+            None => out.push((k, vec![name])),
+        }
+    }
+    out
+}
+
+/// Refuse parts that differ in `what` (`key` of each), naming which parts have which value.
+fn same<T>(parts: &[(String, T)], what: &str, advice: &str, key: impl Fn(&T) -> String) -> Result<(), ShardError> {
+    let g = groups(parts, key);
+    if g.len() <= 1 {
+        return Ok(());
+    }
+    let mut lines = vec![format!("the parts are of different {what}, so they are not one run:")];
+    for (v, names) in &g {
+        lines.push(format!("  {v}: {}", names.join(", ")));
+    }
+    lines.push(format!("help: {advice}"));
+    Err(mismatch(lines))
+}
+
+/// Merge the partial summaries of one run (`(name, part)`, in any order). `expected`, when
+/// given (`merge --scenario FILE`), is the scenario the parts must be of.
+pub fn merge_run(parts: Vec<(String, Partial)>, expected: Option<&ScenarioFiles>) -> Result<MergedRun, ShardError> {
+    if parts.is_empty() {
+        return Err(mismatch(vec!["no parts to merge".into()]));
+    }
+    let other_version: Vec<String> = parts
+        .iter()
+        .filter(|(_, p)| p.drillsim_version != DRILLSIM_VERSION)
+        .map(|(n, p)| format!("{n} (drillsim {})", p.drillsim_version))
+        .collect();
+    if !other_version.is_empty() {
+        return Err(mismatch(vec![
+            format!(
+                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
+                other_version.join(", ")
+            ),
+            "help: merge with the drillsim that wrote them, or run every shard with this one (versions may differ in their numbers)".into(),
+        ]));
+    }
+    same(
+        &parts,
+        "scenarios",
+        "merge only the parts of one scenario; run the others' shards with the same files",
+        |p| {
+            format!(
+                "{} (sha256 {})",
+                p.scenario.name,
+                &p.scenario.sha256[..p.scenario.sha256.len().min(16)]
+            )
+        },
+    )?;
+    if let Some(want) = expected
+        && want.sha256 != parts[0].1.scenario.sha256
+    {
+        return Err(mismatch(vec![
+            format!(
+                "--scenario {} (sha256 {}) is not the scenario the parts ran ({}, sha256 {})",
+                want.file,
+                &want.sha256[..16],
+                parts[0].1.scenario.file,
+                &parts[0].1.scenario.sha256[..16.min(parts[0].1.scenario.sha256.len())]
+            ),
+            "help: give the files the shards ran (the parts carry them: without --scenario the merge uses those)".into(),
+        ]));
+    }
+    same(&parts, "seeds", "run every shard with the same --seed", |p| {
+        format!("seed {}", p.seed)
+    })?;
+    same(&parts, "trial counts", "run every shard with the same --trials", |p| {
+        format!("{} trials in all", p.trials)
+    })?;
+    coverage(&parts)?;
+    let first = &parts.iter().min_by_key(|(_, p)| (p.range.start, p.range.end)).expect("not empty").1;
+    let files = expected.cloned().unwrap_or_else(|| first.scenario.clone());
+    let seed = first.seed;
+    let scenario = files.scenario().map_err(|e| ShardError::Part {
+        path: parts[0].0.clone(),
+        problem: format!("its scenario does not load: {e}"),
+    })?;
+    let mut summary = Summary::new(&scenario);
+    let mut timing = PartTiming {
+        elapsed_seconds: 0.0,
+        threads: 0,
+    };
+    let n = parts.len();
+    for (name, p) in parts {
+        let s = p.summary.into_summary(&scenario).map_err(|e| ShardError::Part {
+            path: name.clone(),
+            problem: format!("its summary is damaged ({e}); run its shard ({}) again", p.shard),
+        })?;
+        summary.merge(&s);
+        timing.elapsed_seconds += p.timing.elapsed_seconds;
+        timing.threads += p.timing.threads;
+    }
+    Ok(MergedRun {
+        scenario,
+        files,
+        seed,
+        summary,
+        timing,
+        parts: n,
+    })
+}
+
+/// The command that plays a missing shard again.
+fn rerun(p: &Partial, shard: Shard) -> String {
+    crate::text::shell_command(&[
+        "drillsim".to_string(),
+        "run".into(),
+        p.scenario.file.clone(),
+        "--trials".into(),
+        p.trials.to_string(),
+        "--seed".into(),
+        p.seed.to_string(),
+        "--shard".into(),
+        shard.to_string(),
+        "--partial".into(),
+        format!("part-{}-of-{}.json", shard.index, shard.count),
+    ])
+}
+
+/// Every trial of the run covered by exactly one part.
+fn coverage(parts: &[(String, Partial)]) -> Result<(), ShardError> {
+    let total = parts[0].1.trials;
+    let mut sorted: Vec<&(String, Partial)> = parts.iter().collect();
+    sorted.sort_by_key(|(_, p)| (p.range.start, p.range.end));
+    // The split every part was made with, when they agree: then a gap's shards can be named.
+    let count = parts[0].1.shard.count;
+    let one_split = parts.iter().all(|(_, p)| p.shard.count == count);
+    let mut problems = Vec::new();
+    let mut covered = 0u64;
+    let mut last: Option<&(String, Partial)> = None;
+    let gap = |from: u64, to: u64, problems: &mut Vec<String>| {
+        let mut line = format!("trials {from}..{to} are in no part (a shard failed or its file was not collected)");
+        if one_split {
+            let missing: Vec<Shard> = (1..=count)
+                .filter_map(|k| Shard::new(k, count).ok())
+                .filter(|s| {
+                    let r = s.range(total);
+                    r.start < to && from < r.end
+                })
+                .collect();
+            let names: Vec<String> = missing.iter().map(Shard::to_string).collect();
+            line.push_str(&format!(": run shard {} again, e.g.", names.join(", ")));
+            for s in missing.iter().take(3) {
+                line.push_str(&format!("\n    {}", rerun(&parts[0].1, *s)));
+            }
+        }
+        problems.push(line);
+    };
+    for part in sorted {
+        let (name, p) = part;
+        if p.range.start > covered {
+            gap(covered, p.range.start, &mut problems);
+        } else if p.range.start < covered
+            && let Some((prev_name, prev)) = last
+        {
+            let why = if prev.shard == p.shard {
+                format!("both are shard {}: collect each shard once", p.shard)
+            } else {
+                "they come from different splits: merge the parts of one --shard split".to_string()
+            };
+            problems.push(format!(
+                "{prev_name} ({}, shard {}) and {name} ({}, shard {}) overlap: {why}",
+                prev.range, prev.shard, p.range, p.shard
+            ));
+        }
+        if p.range.end >= covered {
+            covered = p.range.end;
+            last = Some(part);
+        }
+    }
+    if covered < total {
+        gap(covered, total, &mut problems);
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut lines = vec![format!("the parts do not cover the run's {total} trials exactly once:")];
+    lines.extend(problems.into_iter().map(|p| format!("  {p}")));
+    Err(mismatch(lines))
+}
+
+/// Merge the parts of one check (`(name, part)`, in any order) into the outcomes of every
+/// exercise in the order of the discovered list.
+pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, ShardError> {
+    if parts.is_empty() {
+        return Err(mismatch(vec!["no parts to merge".into()]));
+    }
+    let other_version: Vec<String> = parts
+        .iter()
+        .filter(|(_, p)| p.drillsim_version != DRILLSIM_VERSION)
+        .map(|(n, p)| format!("{n} (drillsim {})", p.drillsim_version))
+        .collect();
+    if !other_version.is_empty() {
+        return Err(mismatch(vec![
+            format!(
+                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
+                other_version.join(", ")
+            ),
+            "help: merge with the drillsim that wrote them, or check every shard with this one".into(),
+        ]));
+    }
+    same(
+        &parts,
+        "exercise lists",
+        "run every shard with the same paths, from the same folder, on the same checkout",
+        |p| {
+            format!(
+                "{} exercise(s), list sha256 {}",
+                p.entries,
+                &p.list_sha256[..16.min(p.list_sha256.len())]
+            )
+        },
+    )?;
+    same(
+        &parts,
+        "options",
+        "run every shard with the same --confidence, --strict, --seed, --trials and --max-trials",
+        |p| format!("{:?}", p.settings),
+    )?;
+    same(&parts, "shard counts", "merge the parts of one --shard split", |p| {
+        format!("{} shards", p.shard.count)
+    })?;
+    let count = parts[0].1.shard.count;
+    let entries = parts[0].1.entries;
+    let mut by_shard: BTreeMap<u64, &str> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, p) in &parts {
+        if let Some(prev) = by_shard.insert(p.shard.index, name) {
+            problems.push(format!("{prev} and {name} are both shard {}: collect each shard once", p.shard));
+        }
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !by_shard.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "shard {} missing (a shard failed or its file was not collected): run `drillsim check PATH... --shard K/{count} --part FILE` again for it",
+            missing.join(", ")
+        ));
+    }
+    let mut outcomes: Vec<Option<FileOutcome>> = vec![None; entries];
+    for (name, p) in &parts {
+        for o in &p.outcomes {
+            let ok = o.index < entries && p.shard.takes(o.index) && outcomes[o.index].is_none();
+            if !ok {
+                problems.push(format!(
+                    "{name}: entry {} does not belong to shard {}: the file is damaged",
+                    o.index, p.shard
+                ));
+                continue;
+            }
+            outcomes[o.index] = Some(o.outcome.clone());
+        }
+    }
+    if problems.is_empty()
+        && let Some(i) = outcomes.iter().position(Option::is_none)
+    {
+        problems.push(format!(
+            "entry {i} of the list is in no part: the part of shard {} is damaged",
+            i as u64 % count + 1
+        ));
+    }
+    if !problems.is_empty() {
+        let mut lines = vec![format!("the parts do not cover the check's {entries} exercise(s) exactly once:")];
+        lines.extend(problems.into_iter().map(|p| format!("  {p}")));
+        return Err(mismatch(lines));
+    }
+    let first = &parts[0].1;
+    Ok(MergedCheck {
+        settings: first.settings.clone(),
+        outcomes: outcomes.into_iter().flatten().collect(),
+        skipped: first.skipped.clone(),
+        elapsed_seconds: parts.iter().map(|(_, p)| p.elapsed_seconds).sum(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::summarize_range;
+    use crate::shard::partial::PartTiming;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    fn files(rel: &str) -> ScenarioFiles {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        let root = crate::scenario::default_root(&path);
+        let sources = crate::scenario::sources_with_root(&path, &root).unwrap();
+        let mut f = ScenarioFiles::new("", &path, sources);
+        f.name = f.scenario().unwrap().name;
+        f
+    }
+
+    /// The parts of a run of `total` trials in `n` shards, each written out and read back.
+    fn parts(f: &ScenarioFiles, seed: u64, total: u64, n: u64) -> Vec<(String, Partial)> {
+        let sc = f.scenario().unwrap();
+        (1..=n)
+            .map(|k| {
+                let shard = Shard::new(k, n).unwrap();
+                let sum = summarize_range(&sc, seed, shard.range(total), None);
+                let timing = PartTiming {
+                    elapsed_seconds: 0.5,
+                    threads: 1,
+                };
+                let text = Partial::new(f.clone(), seed, total, shard, &sum, timing).to_text();
+                (format!("part{k}"), serde_json::from_str(&text).unwrap())
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        /// Any number of shards of any run, merged in any order, is the whole run, `==`.
+        #[test]
+        fn parts_in_any_order_merge_into_the_whole(total in 1u64..2500, n in 1u64..12, seed in 0u64..1000, order in any::<u64>()) {
+            let n = n.min(total);
+            let f = files("scenarios/plan1/compound.toml");
+            let sc = f.scenario().unwrap();
+            let whole = summarize_range(&sc, seed, 0..total, None);
+            let mut ps = parts(&f, seed, total, n);
+            // A permutation from `order` (Fisher-Yates with a small LCG).
+            let mut x = order | 1;
+            for i in (1..ps.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ps.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            let m = merge_run(ps, None).unwrap();
+            prop_assert_eq!(&m.summary, &whole);
+            prop_assert_eq!(m.parts as u64, n);
+            prop_assert_eq!(m.timing.threads, n);
+        }
+
+        /// Leaving out any one shard is refused, and the message names its trials and shard.
+        #[test]
+        fn a_missing_shard_is_named(total in 10u64..400, n in 2u64..9, drop in 0usize..8) {
+            let f = files("scenarios/ref20.toml");
+            let mut ps = parts(&f, 7, total, n);
+            let gone = ps.remove(drop % n as usize).1;
+            let e = merge_run(ps, None).unwrap_err().to_string();
+            prop_assert!(e.contains(&format!("trials {}..{} are in no part", gone.range.start, gone.range.end)), "{}", e);
+            prop_assert!(e.contains(&format!("--shard {}", gone.shard)), "{}", e);
+        }
+    }
+
+    #[test]
+    fn parts_of_two_scenarios_are_refused() {
+        let mut ps = parts(&files("scenarios/plan1/compound.toml"), 1, 100, 2);
+        let other = parts(&files("scenarios/plan1/power-loss.toml"), 1, 100, 2);
+        ps[1] = other[1].clone();
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("different scenarios"), "{e}");
+        assert!(e.contains("plan1-compound") && e.contains("plan1-power-loss"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_file_is_another_scenario() {
+        let f = files("scenarios/ref20.toml");
+        let mut g = f.clone();
+        let last = g.files.len() - 1;
+        g.files[last].text.push_str("\n# edited\n");
+        let g = ScenarioFiles::new(&g.name, Path::new(&g.file), {
+            g.files
+                .iter()
+                .map(|t| crate::scenario::Source {
+                    path: t.path.clone().into(),
+                    text: t.text.clone(),
+                })
+                .collect()
+        });
+        assert_ne!(f.sha256, g.sha256);
+        let mut ps = parts(&f, 1, 50, 2);
+        ps[1] = parts(&g, 1, 50, 2)[1].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different scenarios"));
+    }
+
+    #[test]
+    fn seeds_totals_and_versions_must_agree() {
+        let f = files("scenarios/ref20.toml");
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[2] = parts(&f, 2, 60, 3)[2].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different seeds"));
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[2] = parts(&f, 1, 90, 3)[2].clone();
+        assert!(merge_run(ps, None).unwrap_err().to_string().contains("different trial counts"));
+        let mut ps = parts(&f, 1, 60, 3);
+        ps[0].1.drillsim_version = "0.0.9".into();
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("part1 (drillsim 0.0.9)"), "{e}");
+    }
+
+    #[test]
+    fn parts_of_two_splits_overlap() {
+        let f = files("scenarios/ref20.toml");
+        let mut ps = parts(&f, 1, 90, 3);
+        ps.push(parts(&f, 1, 90, 2).remove(0));
+        let e = merge_run(ps, None).unwrap_err().to_string();
+        assert!(e.contains("overlap") && e.contains("different splits"), "{e}");
+    }
+}
