@@ -561,3 +561,82 @@ mod steps_that_do_not_apply {
         );
     }
 }
+
+/// No record and no PagerDuty log makes the library panic: every truncation of the shipped
+/// ones, and random edits, give `Ok` or a located `Err`.
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn plan1() -> &'static drillsim::model::Scenario {
+        static SC: std::sync::OnceLock<drillsim::model::Scenario> = std::sync::OnceLock::new();
+        SC.get_or_init(|| drillsim::scenario::load(&repo("scenarios/plan1/system-failure.toml")).unwrap())
+    }
+
+    fn try_record(name: &str, text: &str) {
+        if let Ok(r) = drill::load_str(Path::new(name), text, plan1()) {
+            let _ = drill::Observed::of(plan1(), &r);
+        }
+    }
+
+    fn try_log(text: &str) {
+        let map = std::fs::read_to_string(repo("scenarios/plan1/drills/pagerduty/map.toml")).unwrap();
+        let map = drillsim::drill::pagerduty::Map::parse(Path::new("map.toml"), &map, Some(plan1())).unwrap();
+        let _ = drillsim::drill::pagerduty::import(Path::new("log.json"), text, &map);
+        let _ = drillsim::drill::pagerduty::Map::parse(Path::new("map.toml"), text, Some(plan1()));
+    }
+
+    fn shipped() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for p in ["plan1", "plan2", "plan3"] {
+            for e in std::fs::read_dir(repo(&format!("scenarios/{p}/drills"))).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_some_and(|x| x == "csv") {
+                    out.push((
+                        path.file_name().unwrap().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(&path).unwrap(),
+                    ));
+                }
+            }
+        }
+        out.push((
+            "short.csv".into(),
+            "# start: 23:40\n# stopped: 01:00\nstep,start,end,outcome\ncollect-report,23:50,00:05,\ndiagnose,00:10,,running\n".into(),
+        ));
+        out
+    }
+
+    #[test]
+    fn every_truncation_of_the_shipped_records_and_log_reads_or_fails_cleanly() {
+        for (name, text) in shipped().iter().take(4) {
+            for cut in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                try_record(name, &text[..cut]);
+            }
+        }
+        let log = std::fs::read_to_string(repo("scenarios/plan1/drills/pagerduty/log_entries.json")).unwrap();
+        for cut in (0..=log.len()).step_by(7).filter(|&i| log.is_char_boundary(i)) {
+            try_log(&log[..cut]);
+        }
+    }
+
+    const PALETTE: &[&str] = &[
+        ",", "\n", "#", ":", "\"", "", "0", "99", "-", "+", " ", "\u{feff}", "stopped", "closed", "m", "h",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn edited_records_read_or_fail_cleanly(file in any::<prop::sample::Index>(), at in any::<prop::sample::Index>(), with in prop::sample::select(PALETTE), jsonl in any::<bool>()) {
+            let all = shipped();
+            let (name, text) = &all[file.index(all.len())];
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) { i -= 1; }
+            let edited = format!("{}{with}{}", &text[..i], &text[i..]);
+            try_record(name, &edited);
+            if jsonl {
+                try_record("x.jsonl", &edited);
+                try_log(&edited);
+            }
+        }
+    }
+}
