@@ -7,6 +7,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod init;
 mod run;
 mod score;
 mod shell;
@@ -89,6 +90,11 @@ enum Command {
     Man(shell::ManArgs),
     /// Fit the plan's durations to drill records and write the revised plan into a folder.
     Calibrate(calibrate::Args),
+    /// Write an exercise folder to start from: a template, or a Backstage catalog or Compose file.
+    #[command(
+        after_help = "Examples:\n  drillsim init drills\n  drillsim init --from catalog-info.yaml drills\n  drillsim init --from compose.yaml drills --force"
+    )]
+    Init(init::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -142,6 +148,7 @@ pub fn main() -> ExitCode {
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Init(a) => init::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;
