@@ -123,7 +123,7 @@ pub fn table() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Whether a component of this kind holds data worth a backup policy.
 pub(super) fn holds_data(kind: C) -> bool {
-    matches!(kind, C::Database | C::ObjectStore | C::Queue)
+    matches!(kind, C::Database | C::ObjectStore)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod downtime;
 mod drill;
 mod engine;
 mod fields;
+mod init;
 mod invalid;
 mod layers;
 mod monitors;
