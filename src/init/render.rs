@@ -133,8 +133,13 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
     let mut services: Vec<(String, String, Vec<String>, String)> = inv
         .services
         .iter()
-        .filter(|s| !s.needs.is_empty())
-        .map(|s| (s.name.clone(), s.description.clone(), s.needs.clone(), s.origin.clone()))
+        .map(|s| {
+            // A business service needs what it runs on; the zones under it are reached through
+            // its components.
+            let needs: Vec<String> = s.needs.iter().filter(|n| is_feed.get(n.as_str()) != Some(&true)).cloned().collect();
+            (s.name.clone(), s.description.clone(), needs, s.origin.clone())
+        })
+        .filter(|s| !s.2.is_empty())
         .collect();
     if services.is_empty() {
         for c in hosts.iter().map(|h| h.0).filter(|c| count(c) == 0) {
@@ -170,7 +175,10 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
         .find(|t| owned.get(t.as_str()).copied().unwrap_or(0) == most)
         .unwrap_or(&teams[0])
         .clone();
-    let power_target = feeds[0].clone();
+    // The feed or zone that hosts the most components: its outage is the power drill.
+    let hosted = |f: &String| hosts.iter().filter(|h| h.1 == *f).count();
+    let most_hosted = feeds.iter().map(hosted).max().unwrap_or(0);
+    let power_target = feeds.iter().find(|f| hosted(f) == most_hosted).unwrap_or(&feeds[0]).clone();
     Ok(Plan {
         inv,
         hosts,

@@ -224,3 +224,58 @@ fn mistakes_in_the_source_name_their_line_and_column() {
     let e = init_fails("services:\n  a:\n    depends_on: [b]\n  b:\n    depends_on: [a]\n");
     assert!(e.contains("cycle") && e.contains("a -> b -> a"), "{e}");
 }
+
+#[test]
+fn components_that_depend_on_a_zone_are_hosted_by_it_and_the_power_drill_is_its_outage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("catalog-info.yaml");
+    std::fs::write(
+        &src,
+        r#"apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: { name: eu-west-1a }
+spec: { type: availability-zone, owner: platform }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: { name: eu-west-1b }
+spec: { type: availability-zone, owner: platform }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: { name: web }
+spec: { type: website, owner: web-team, system: shop, dependsOn: [resource:eu-west-1a, resource:orders, resource:www-dns] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: { name: orders }
+spec: { type: rds-postgres, owner: platform, system: shop, dependsOn: [resource:eu-west-1a] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: { name: www-dns }
+spec: { type: route53, owner: platform, dependsOn: [resource:eu-west-1b] }
+"#,
+    )
+    .unwrap();
+    let dir = tmp.path().join("out");
+    init(&["--from", src.to_str().unwrap(), dir.to_str().unwrap()]);
+    folder_works(&dir);
+    let sc = load(&dir, "power-loss.toml");
+    assert_eq!(kind_of(&sc, "eu-west-1a"), "zone");
+    assert_eq!(kind_of(&sc, "orders"), "database");
+    assert_eq!(kind_of(&sc, "www-dns"), "dns");
+    let comps = &sc.topology.components;
+    let power = |n: &str| comps[comps.iter().find(|c| c.name == n).unwrap().power.unwrap()].name.clone();
+    assert_eq!(power("web"), "eu-west-1a");
+    assert_eq!(power("www-dns"), "eu-west-1b");
+    assert!(
+        !comps.iter().any(|c| c.name == "main-feed"),
+        "no power feed is invented when zones host everything"
+    );
+    assert_eq!(needs(&sc, "web"), ["orders", "www-dns"], "the zone is the host, not a dependency");
+    let drillsim::model::FaultKind::PowerLoss { feed, .. } = &sc.topology.faults[0].kind else {
+        panic!("the power exercise is a power loss")
+    };
+    assert_eq!(comps[*feed].name, "eu-west-1a", "the zone hosting the most components");
+}

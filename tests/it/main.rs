@@ -3,6 +3,7 @@
 mod calibrate;
 mod check;
 mod cli;
+mod cloud_kinds;
 mod common;
 mod compare;
 mod downtime;
