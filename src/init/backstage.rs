@@ -22,6 +22,9 @@ use crate::error::{SourceError, SourceErrorKind as K};
 use crate::model::ComponentKind;
 use crate::model::limits::MAX_NAME_BYTES;
 
+/// Longest name read: room for what init adds to it (`restore-`, `-resource`, `-fails`).
+const MAX_SOURCE_NAME: usize = MAX_NAME_BYTES - 20;
+
 /// `[kind:][namespace/]name`: the kind (lower case, if given) and the name.
 fn parse_ref(r: &str) -> (Option<String>, String) {
     let (kind, rest) = match r.split_once(':') {
@@ -42,11 +45,11 @@ struct Entity<'n, 'a> {
 
 /// A checked name: not empty, short, no control characters.
 fn name_ok(h: &Here<'_>, n: &Node<'_>, name: &str) -> Result<(), SourceError> {
-    if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+    if name.is_empty() || name.len() > MAX_SOURCE_NAME || name.chars().any(char::is_control) {
         return Err(h.at(
             K::Rule,
             n,
-            format!("name {name:?} is empty, longer than {MAX_NAME_BYTES} bytes or has control characters"),
+            format!("name {name:?} is empty, longer than {MAX_SOURCE_NAME} bytes or has control characters"),
             "give the entity a short plain name",
         ));
     }
@@ -134,6 +137,9 @@ pub(super) fn read(path: &Path, docs: &[Node<'_>]) -> Result<Inventory, SourceEr
                     ),
                 };
                 let owner = text("owner")?.map(|o| parse_ref(&o).1);
+                if let (Some(o), Some(at)) = (&owner, spec.and_then(|s| get(s, "owner"))) {
+                    name_ok(&h, at, o)?;
+                }
                 if let Some(o) = &owner
                     && !inv.teams.contains(o)
                 {
@@ -141,6 +147,9 @@ pub(super) fn read(path: &Path, docs: &[Node<'_>]) -> Result<Inventory, SourceEr
                 }
                 if let Some(sys) = text("system")? {
                     let sys = parse_ref(&sys).1;
+                    if let Some(at) = spec.and_then(|s| get(s, "system")) {
+                        name_ok(&h, at, &sys)?;
+                    }
                     if !systems.iter().any(|s| s.0 == sys) {
                         systems.push((sys, String::new()));
                     }

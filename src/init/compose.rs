@@ -22,6 +22,9 @@ use crate::error::{SourceError, SourceErrorKind as K};
 use crate::model::ComponentKind;
 use crate::model::limits::MAX_NAME_BYTES;
 
+/// Longest name read: room for what init adds to it (`restore-`, `-resource`, `-fails`).
+const MAX_SOURCE_NAME: usize = MAX_NAME_BYTES - 20;
+
 /// The image's bare name: `ghcr.io/acme/postgres:16-alpine@sha256:...` is `postgres`.
 fn image_name(image: &str) -> String {
     let no_digest = image.split('@').next().unwrap_or(image);
@@ -55,7 +58,7 @@ pub(super) fn read(path: &Path, docs: &[Node<'_>]) -> Result<Inventory, SourceEr
     let names: HashSet<&str> = all.iter().map(|(n, _, _)| n.as_str()).collect();
     let mut inv = Inventory::default();
     for (name, key_node, svc) in &all {
-        if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        if name.is_empty() || name.len() > MAX_SOURCE_NAME || name.chars().any(char::is_control) {
             return Err(h.at(
                 K::Rule,
                 key_node,

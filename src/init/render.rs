@@ -57,6 +57,8 @@ struct Plan<'a> {
     /// Feeds: zones and regions from the source, or [`MAIN_FEED`].
     feeds: Vec<String>,
     main_feed: bool,
+    /// The power feed's name when there is one ([`MAIN_FEED`], or a variant if that is taken).
+    main_name: String,
     /// Stores: name, component, from the source or a placeholder.
     stores: Vec<(String, String, bool)>,
     /// Business services: name, description, needs, origin.
@@ -73,6 +75,18 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
     let feeds_in: Vec<&Item> = inv.components.iter().filter(|c| c.kind.is_feed()).collect();
     let is_feed: HashMap<&str, bool> = inv.components.iter().map(|c| (c.name.as_str(), c.kind.is_feed())).collect();
     let mut main_feed = false;
+    // The feed's name, unless a component of the source has it already.
+    let taken = |n: &str| inv.components.iter().any(|c| c.name == n);
+    let main_name = (1..)
+        .map(|i| {
+            if i == 1 {
+                MAIN_FEED.to_string()
+            } else {
+                format!("{MAIN_FEED}-{i}")
+            }
+        })
+        .find(|n| !taken(n))
+        .unwrap_or_default();
     let mut hosts = Vec::new();
     for c in inv.components.iter().filter(|c| !c.kind.is_power()) {
         let zone = c.needs.iter().find(|n| is_feed.get(n.as_str()) == Some(&true));
@@ -80,7 +94,7 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
             Some(z) => z.clone(),
             None => {
                 main_feed = true;
-                MAIN_FEED.to_string()
+                main_name.clone()
             }
         };
         hosts.push((c, feed));
@@ -90,7 +104,7 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
     }
     let mut feeds: Vec<String> = feeds_in.iter().map(|c| c.name.clone()).collect();
     if main_feed {
-        feeds.insert(0, MAIN_FEED.to_string());
+        feeds.insert(0, main_name.clone());
     }
     // How many components and services need each component.
     let mut dependents: HashMap<&str, usize> = HashMap::new();
@@ -184,6 +198,7 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
         hosts,
         feeds,
         main_feed,
+        main_name,
         stores,
         services,
         teams,
@@ -246,16 +261,24 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
     // --- power
     t.push_str("\n# --- power and hosting --------------------------------------------------------------\n");
     if p.main_feed {
+        let on = p.hosts.iter().filter(|h| h.1 == p.main_name).count();
+        let who = if on == p.hosts.len() {
+            "every component sits".to_string()
+        } else {
+            format!("{on} component(s) not in a zone sit")
+        };
         ph.push(format!(
-            "topology.toml: power: every component sits on one feed `{MAIN_FEED}` with no UPS or generator; split it to match your halls, or host components in a `zone`"
+            "topology.toml: power: {who} on one feed `{}` with no UPS or generator; split it to match your halls, or host components in a `zone`",
+            p.main_name
         ));
         let _ = writeln!(
             t,
-            "[components.{MAIN_FEED}]\n\
+            "[components.{}]\n\
              kind = \"power_feed\"            # utility power; a power_loss fault cuts it for its `outage`\n\
              description = \"Utility power of every component (placeholder: the source names no power)\"\n\
              # ups = \"ups-1\"               # a UPS (kind = \"ups\", battery = \"15m\") carries the load for its battery time\n\
-             # generator = \"gen-1\"         # a generator (kind = \"generator\", start = 0.9) carries it until power returns"
+             # generator = \"gen-1\"         # a generator (kind = \"generator\", start = 0.9) carries it until power returns",
+            key(&p.main_name)
         );
     }
     for c in p.inv.components.iter().filter(|c| c.kind.is_feed()) {
@@ -288,7 +311,7 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         if !needs.is_empty() {
             let _ = writeln!(t, "needs = {}   # down while any of these does not serve", list(&needs));
         }
-        let host_word = if feed == MAIN_FEED {
+        let host_word = if *feed == p.main_name {
             "the power feed it sits on"
         } else {
             "the zone that hosts it"

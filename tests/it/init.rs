@@ -279,3 +279,47 @@ spec: { type: route53, owner: platform, dependsOn: [resource:eu-west-1b] }
     };
     assert_eq!(comps[*feed].name, "eu-west-1a", "the zone hosting the most components");
 }
+
+/// Whatever `init --from` makes of `text` either is an error or a folder whose every
+/// exercise loads.
+fn reads_or_fails_cleanly(text: &str) {
+    let Ok((_, inv)) = drillsim::init::from_text(Path::new("in.yaml"), text, "x") else {
+        return;
+    };
+    let Ok(folder) = drillsim::init::render(&inv) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    for (rel, body) in &folder.files {
+        std::fs::write(tmp.path().join(rel), body).unwrap();
+    }
+    for ex in &folder.exercises {
+        if let Err(e) = drillsim::scenario::load_with_root(&tmp.path().join(ex), tmp.path()) {
+            panic!("{e}\n--- from ---\n{text}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Random edits of the fixtures (a byte replaced, or the file cut short) never panic, and
+    /// never make a folder that does not load.
+    #[test]
+    fn edited_sources_give_an_error_or_a_folder_that_loads(
+        which in 0usize..2,
+        at in 0usize..4096,
+        byte in proptest::prelude::any::<u8>(),
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let file = ["examples/init/catalog-info.yaml", "examples/init/compose.yaml"][which];
+        let mut bytes = std::fs::read(repo(file)).unwrap();
+        let at = at % bytes.len();
+        if cut {
+            bytes.truncate(at);
+        } else {
+            bytes[at] = byte;
+        }
+        if let Ok(text) = String::from_utf8(bytes) {
+            reads_or_fails_cleanly(&text);
+        }
+    }
+}
