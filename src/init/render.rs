@@ -275,7 +275,7 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
             t,
             "[components.{}]\n\
              kind = \"power_feed\"            # utility power; a power_loss fault cuts it for its `outage`\n\
-             description = \"Utility power of every component (placeholder: the source names no power)\"\n\
+             description = \"Utility power of every component (placeholder: the source names no power)\"   # shown in reports\n\
              # ups = \"ups-1\"               # a UPS (kind = \"ups\", battery = \"15m\") carries the load for its battery time\n\
              # generator = \"gen-1\"         # a generator (kind = \"generator\", start = 0.9) carries it until power returns",
             key(&p.main_name)
@@ -306,7 +306,7 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         let _ = writeln!(t, "[components.{}]", key(&c.name));
         let _ = writeln!(t, "kind = {:<22} # what it is: decides which fields apply", q(c.kind.name()));
         if !c.description.is_empty() {
-            let _ = writeln!(t, "description = {}", q(&comment_text(&c.description)));
+            let _ = writeln!(t, "description = {}   # shown in reports", q(&comment_text(&c.description)));
         }
         if !needs.is_empty() {
             let _ = writeln!(t, "needs = {}   # down while any of these does not serve", list(&needs));
@@ -343,7 +343,7 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         let _ = writeln!(t, "\n# {}", comment_text(origin));
         let _ = writeln!(t, "[services.{}]", key(name));
         if !desc.is_empty() {
-            let _ = writeln!(t, "description = {}", q(&comment_text(desc)));
+            let _ = writeln!(t, "description = {}   # shown in reports", q(&comment_text(desc)));
         }
         let _ = writeln!(t, "needs = {}   # up while all of these serve", list(needs));
         let _ = writeln!(
@@ -389,7 +389,7 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
     let _ = writeln!(
         t,
         "[[monitor]]\n\
-         name = \"alerting\"\n\
+         name = \"alerting\"              # its name in traces\n\
          sees = [\"failure\", \"attack\", \"power_loss\", \"data_loss\"]   # fault kinds it can notice\n\
          delay = {{ dist = \"lognormal\", median = \"5m\", sigma = 0.6 }}  # placeholder: fault to alert\n\
          miss = 0.05                    # placeholder: chance it misses a fault it could see\n\
@@ -403,10 +403,11 @@ fn teams(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "# The response teams, written by `drillsim init` from {}. A team works on `capacity` steps\n\
-         # at once; the team paged first has an escalation policy (who is paged, how likely and how\n\
-         # fast they acknowledge, when the page moves on). Other teams join when the first responder\n\
-         # acknowledges (or when a severity level with `page = [...]` pages them).",
+        "# The response teams, written by `drillsim init` from {}.\n\
+         # A team works on `capacity` steps at once; the team paged first has an escalation\n\
+         # policy (who is paged, how likely and how fast they acknowledge, when the page moves\n\
+         # on). Other teams join when the first responder acknowledges (or when a severity level\n\
+         # with `page = [...]` pages them).",
         p.inv.source
     );
     for team in &p.teams {
@@ -422,13 +423,13 @@ fn teams(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
                  last_resort = \"30m\"            # placeholder: someone acknowledges this long after the last page at worst\n\
                  \n\
                  [[teams.{k}.escalation.level]]\n\
-                 name = \"primary on-call\"\n\
+                 name = \"primary on-call\"      # who is paged at this level\n\
                  ack = 0.9                      # placeholder: chance the page is acknowledged\n\
                  ack_delay = {{ dist = \"lognormal\", median = \"5m\", sigma = 0.6 }}   # placeholder: page to acknowledgement\n\
                  timeout = \"15m\"                # placeholder: unacknowledged this long, the next level is paged\n\
                  \n\
                  [[teams.{k}.escalation.level]]\n\
-                 name = \"secondary on-call\"\n\
+                 name = \"secondary on-call\"    # paged when the primary does not acknowledge in time\n\
                  ack = 0.9                      # placeholder\n\
                  ack_delay = {{ dist = \"lognormal\", median = \"8m\", sigma = 0.6 }}   # placeholder\n\
                  timeout = \"15m\"                # placeholder",
@@ -458,7 +459,12 @@ struct Step<'a> {
 }
 
 fn step(t: &mut String, s: &Step<'_>) {
-    let _ = writeln!(t, "\n[[step]]\nid = {}\ntitle = {}", q(s.id), q(s.title));
+    let _ = writeln!(
+        t,
+        "\n[[step]]\nid = {}   # its name: `after` lists, traces and reports use it\ntitle = {}   # what is done, in words",
+        q(s.id),
+        q(s.title)
+    );
     let _ = writeln!(
         t,
         "team = {}   # who does it (waits for a free slot of the team's capacity)",
@@ -483,9 +489,10 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "# The plan, written by `drillsim init` from {}: what each team does, in which order. Shared\n\
-         # by every exercise in this folder; a step with `when = {{ fault = ... }}` applies only to\n\
-         # exercises with that kind of fault, and is skipped at once in the others.",
+        "# The plan, written by `drillsim init` from {}.\n\
+         # What each team does, in which order. Shared by every exercise in this folder; a\n\
+         # step with `when = {{ fault = ... }}` applies only to exercises with that kind of fault,\n\
+         # and is skipped at once in the others.",
         p.inv.source
     );
     let _ = writeln!(
@@ -499,10 +506,10 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         t,
         "\n# Severity levels: the first applies to every incident; a later one when its rule holds.\n\
          [[level]]\n\
-         name = \"minor\"\n\
+         name = \"minor\"               # a level's name; steps may wait for it with when = {{ level = ... }}\n\
          \n\
          [[level]]\n\
-         name = \"major\"\n\
+         name = \"major\"               # reached when a rule below holds\n\
          services_down = {}   # this many business services down at once\n\
          data_loss = true     # or any store's data lost\n\
          # page = [\"<team>\"]  # teams paged when the incident reaches this level",
@@ -648,8 +655,8 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
              include = [\"topology.toml\", \"teams.toml\", \"plan.toml\"]   # the shared parts\n\
              \n\
              [exercise]\n\
-             name = {}\n\
-             description = {}\n\
+             name = {}   # the exercise's name in reports\n\
+             description = {}   # shown in reports\n\
              seed = 1                       # same seed, same numbers\n\
              start = \"any\"                  # the fault comes at any hour (off-hours slow teams down)\n",
             p.inv.source,
@@ -666,7 +673,7 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
         format!(
             "\n# What the plan promises, checked by `drillsim check` (exit 1 when missed).\n\
              # placeholder: recovery within 8h in 95% of trials, and every RTO in 95%.\n\
-             [expect]\nobjectives = [\n{}\n]\n",
+             [expect]\nobjectives = [   # one sentence each: measure, statistic, comparison, threshold\n{}\n]\n",
             lines.join("\n")
         )
     };
@@ -676,9 +683,9 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
     let _ = writeln!(
         t,
         "\n[[fault]]\n\
-         id = \"{}-fails\"\n\
+         id = \"{}-fails\"   # its name in traces and reports\n\
          kind = \"failure\"               # a component goes down until a step repairs it\n\
-         target = {}\n\
+         target = {}   # where it strikes\n\
          mode = \"crash\"                 # shown in traces (bad deploy, disk full, ...)\n\
          at = \"0m\"                      # when, from the start of the exercise",
         fail.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "-"),
@@ -692,12 +699,12 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
     let _ = writeln!(
         t,
         "\n[[fault]]\n\
-         id = \"intrusion\"\n\
+         id = \"intrusion\"   # its name in traces and reports\n\
          kind = \"attack\"                # an intruder lands and spreads along dependencies\n\
-         target = {}\n\
+         target = {}   # where it strikes\n\
          spread = {{ dist = \"lognormal\", median = \"40m\", sigma = 0.8 }}   # placeholder: time to cross one dependency\n\
          leak_rate = 1.0                # placeholder: volume leaked per hour until contained\n\
-         leak_unit = \"GB\"\n\
+         leak_unit = \"GB\"              # the unit of leak_rate, shown in reports\n\
          encrypt = [{}]                 # stores encrypted when the intruder reaches their component\n\
          disrupt = false                # true: what it reaches goes down (a wiper)",
         q(atk),
@@ -711,9 +718,9 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
     let _ = writeln!(
         t,
         "\n[[fault]]\n\
-         id = \"outage\"\n\
+         id = \"outage\"   # its name in traces and reports\n\
          kind = \"power_loss\"            # the feed (or zone) loses power; what sits on it goes down\n\
-         target = {}\n\
+         target = {}   # where it strikes\n\
          outage = {{ dist = \"lognormal\", median = \"2h\", sigma = 0.5 }}   # placeholder: until power returns",
         q(feed)
     );
@@ -725,10 +732,10 @@ fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {
     let _ = writeln!(
         t,
         "\n[[fault]]\n\
-         id = \"data-deleted\"\n\
+         id = \"data-deleted\"   # its name in traces and reports\n\
          kind = \"data_loss\"             # a store's data is corrupted or deleted\n\
-         target = {}\n\
-         mode = \"deleted by a faulty job\"",
+         target = {}   # the store that loses its data\n\
+         mode = \"deleted by a faulty job\"   # shown in traces",
         q(store)
     );
     t.push_str(&expect(&[format!("stores.{store} rpo_met >= 95%")]));

@@ -74,12 +74,29 @@ fn the_starter_folder_validates_and_checks_and_explains_every_field() {
     let out = init(&[dir.to_str().unwrap()]);
     assert!(out.contains("placeholders to review"), "{out}");
     folder_works(&dir);
-    // Every `key = value` line of the written files has a comment on it or just above it,
-    // or sits in a table whose header line is commented.
-    for file in ["topology.toml", "teams.toml", "plan.toml", "failure.toml"] {
+    // Every file starts with an explanation, and every `key = value` line has a comment.
+    for file in [
+        "topology.toml",
+        "teams.toml",
+        "plan.toml",
+        "failure.toml",
+        "attack.toml",
+        "power-loss.toml",
+        "data-loss.toml",
+    ] {
         let text = read(&dir, file);
         assert!(text.starts_with("# "), "{file} starts with an explanation");
         assert!(text.contains("placeholder"), "{file} marks its placeholders");
+        for line in text.lines() {
+            let field = line.split(" = ").next().unwrap_or("");
+            if !line.starts_with('#')
+                && !field.is_empty()
+                && field.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && line.contains(" = ")
+            {
+                assert!(line.contains(" # "), "{file}: a field without a comment: {line}");
+            }
+        }
     }
     let sc = load(&dir, "failure.toml");
     assert_eq!(sc.topology.faults.len(), 1);
