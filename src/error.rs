@@ -239,6 +239,60 @@ impl fmt::Display for RecordError {
 
 impl std::error::Error for RecordError {}
 
+/// What kind of mistake a [`SourceError`] is (a service description that `drillsim init
+/// --from` reads: a Backstage catalog or a Docker Compose file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SourceErrorKind {
+    /// Not valid YAML (indentation, `key: value`, quotes).
+    #[error("not valid YAML")]
+    Syntax,
+    /// Neither a Backstage catalog nor a Compose file.
+    #[error("unknown format")]
+    Format,
+    /// A value of the wrong YAML type (a list where a name belongs, ...).
+    #[error("wrong type")]
+    WrongType,
+    /// A required field is absent (`metadata.name`, `services`).
+    #[error("missing field")]
+    Missing,
+    /// A reference (`dependsOn`, `depends_on`) to something the file does not define.
+    #[error("unknown reference")]
+    UnknownReference,
+    /// Something defined twice.
+    #[error("defined twice")]
+    Duplicate,
+    /// The file cannot be read (missing, not a regular file, too large, not text).
+    #[error("cannot be read")]
+    Unreadable,
+    /// Any other rule (a name that cannot be a scenario name, a dependency cycle, ...).
+    #[error("breaks a rule of the format")]
+    Rule,
+}
+
+/// A mistake in a file that `drillsim init --from` reads: where it is, what is wrong, and
+/// what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceError {
+    /// What kind of mistake it is.
+    pub kind: SourceErrorKind,
+    /// The file with the mistake.
+    pub path: PathBuf,
+    /// 1-based line and column, where the mistake has a place in the file.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_located(f, &self.path, self.position, &self.message, self.help.as_deref())
+    }
+}
+
+impl std::error::Error for SourceError {}
+
 /// An error writing an output file (`-` is standard output).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}", if path.as_os_str() == "-" { "standard output".into() } else { path.display().to_string() })]

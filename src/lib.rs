@@ -48,7 +48,8 @@
 //!                                scored, durations fitted to drills, trials to trace, trial rows
 //! 4  batch                       Monte Carlo trials in parallel, merged exactly
 //! 3  stats           drill       mergeable summaries, quantiles, intervals  |  drill records
-//! 2  scenario        sim         TOML -> raw -> checked model  |  one trial's engine
+//! 2  scenario  sim  init        TOML -> raw -> checked model  |  one trial's engine  |
+//!                                exercise folders from a template, a catalog or a Compose file
 //! 1  model           output      the checked types, stream keys, limits  |  the file writer
 //! 0  error  text                 errors with positions, escaping and formatting
 //! ```
@@ -64,6 +65,7 @@ pub mod check;
 pub mod compare;
 pub mod drill;
 pub mod error;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod plot;

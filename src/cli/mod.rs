@@ -8,6 +8,7 @@ mod calibrate;
 mod check;
 mod compare;
 mod import;
+mod init;
 mod merge;
 mod run;
 mod score;
@@ -109,6 +110,11 @@ enum Command {
         after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml"
     )]
     Merge(merge::Args),
+    /// Write an exercise folder to start from: a template, or a Backstage catalog or Compose file.
+    #[command(
+        after_help = "Examples:\n  drillsim init drills\n  drillsim init --from catalog-info.yaml drills\n  drillsim init --from compose.yaml drills --force"
+    )]
+    Init(init::Args),
 }
 
 /// `--threads`, the same flag and range in every command that runs trials.
@@ -165,6 +171,7 @@ pub fn main() -> ExitCode {
             Command::Sweep(a) => sweep::exec(a),
             Command::Import(a) => import::exec(a),
             Command::Merge(a) => merge::exec(a),
+            Command::Init(a) => init::exec(a),
         })
         .and_then(|code| {
             std::io::stdout().flush().context("cannot write to standard output")?;

@@ -25,11 +25,17 @@ pub enum ComponentKind {
     Ups,
     Generator,
     Site,
+    ObjectStore,
+    Queue,
+    Dns,
+    Cdn,
+    Region,
+    Zone,
 }
 
 /// Every component kind with its name in files and its words in traces and reports: the one
 /// table that names kinds.
-const COMPONENT_KINDS: [(ComponentKind, &str, &str); 9] = [
+const COMPONENT_KINDS: [(ComponentKind, &str, &str); 15] = [
     (ComponentKind::Service, "service", "service"),
     (ComponentKind::Database, "database", "database"),
     (ComponentKind::Cache, "cache", "cache"),
@@ -39,6 +45,12 @@ const COMPONENT_KINDS: [(ComponentKind, &str, &str); 9] = [
     (ComponentKind::Ups, "ups", "UPS"),
     (ComponentKind::Generator, "generator", "generator"),
     (ComponentKind::Site, "site", "site"),
+    (ComponentKind::ObjectStore, "object_store", "object store"),
+    (ComponentKind::Queue, "queue", "queue"),
+    (ComponentKind::Dns, "dns", "DNS"),
+    (ComponentKind::Cdn, "cdn", "CDN"),
+    (ComponentKind::Region, "region", "region"),
+    (ComponentKind::Zone, "zone", "availability zone"),
 ];
 
 impl ComponentKind {
@@ -62,9 +74,21 @@ impl ComponentKind {
         COMPONENT_KINDS[self as usize].2
     }
 
-    /// Power infrastructure: not a place an attacker spreads through, and needs no feed.
+    /// Power infrastructure: not a place an attacker spreads through, and needs no feed. A
+    /// cloud region or availability zone counts: it is what its hosts stand on, not a host.
     pub fn is_power(self) -> bool {
-        matches!(self, ComponentKind::PowerFeed | ComponentKind::Ups | ComponentKind::Generator)
+        matches!(
+            self,
+            ComponentKind::PowerFeed | ComponentKind::Ups | ComponentKind::Generator | ComponentKind::Region | ComponentKind::Zone
+        )
+    }
+
+    /// What other components sit on with `power = "..."`: a power feed, or a cloud region or
+    /// availability zone, which gives what it hosts power and network at once (the engine
+    /// plays it as a feed without UPS or generator: its outage is a `power_loss` of it or a
+    /// `failure` of it, and every host on it goes down with it).
+    pub fn is_feed(self) -> bool {
+        matches!(self, ComponentKind::PowerFeed | ComponentKind::Region | ComponentKind::Zone)
     }
 }
 

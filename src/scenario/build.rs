@@ -115,7 +115,7 @@ fn topology(parts: &[Part], teams: &HashMap<&str, usize>) -> Result<CheckedTopol
     let levels = levels(parts, &service_index, teams)?;
     let level_index: HashMap<String, usize> = levels.iter().enumerate().map(|(i, l)| (l.name.clone(), i)).collect();
     let neighbours = neighbours(&components);
-    let is_feed = components.iter().map(|c| c.kind == ComponentKind::PowerFeed).collect();
+    let is_feed = components.iter().map(|c| c.kind.is_feed()).collect();
     Ok(CheckedTopology {
         topology: Topology {
             components,

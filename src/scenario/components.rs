@@ -106,7 +106,13 @@ pub(super) fn component(i: usize, entry: &Named<'_, RawComponent>, cx: &Componen
     let power_ref = |field: &Option<Spanned<String>>, want: ComponentKind, what: &str| -> Result<Option<usize>, ScenarioError> {
         let Some(n) = field else { return Ok(None) };
         if kind != ComponentKind::PowerFeed {
-            return Err(src.error(K::Rule, n.span(), format!("only a power feed has a {what}"), None));
+            let help = kind.is_feed().then(|| {
+                format!(
+                    "a cloud {} keeps its own power: remove the {what}, and model a zone outage as a fault on it",
+                    kind.words()
+                )
+            });
+            return Err(src.error(K::Rule, n.span(), format!("only a power feed has a {what}"), help));
         }
         let j = refer(n)?;
         if cx.kinds[j] != want {
@@ -160,12 +166,12 @@ fn power(
     match &r.power {
         Some(p) => {
             let j = lookup(src, p, cx.index, "component")?;
-            if cx.kinds[j] != ComponentKind::PowerFeed {
+            if !cx.kinds[j].is_feed() {
                 return Err(src.error(
                     K::Rule,
                     p.span(),
-                    format!("\"{}\" is not a power feed", p.get_ref()),
-                    Some("`power` names a component of kind \"power_feed\"".into()),
+                    format!("\"{}\" is not a power feed, region or zone", p.get_ref()),
+                    Some("`power` names a component of kind \"power_feed\", or the \"region\" or \"zone\" that hosts it".into()),
                 ));
             }
             Ok(Some(j))
@@ -174,7 +180,7 @@ fn power(
             K::Missing,
             name.span(),
             format!("component \"{}\" has no path to power: it sits on no power feed", name.get_ref()),
-            Some("add power = \"<feed>\" naming a component of kind \"power_feed\" (only a group of replicas may omit it)".into()),
+            Some("add power = \"<feed>\" naming a component of kind \"power_feed\" (or the \"region\" or \"zone\" that hosts it; only a group of replicas may omit it)".into()),
         )),
         None => Ok(None),
     }
@@ -295,7 +301,7 @@ pub(super) fn component_order<T>(raw: &[Named<'_, T>], comps: &[Component]) -> R
     // been moved to, and a feed sees its UPS and generator as they are now.
     let rank = |i: usize| match comps[i].kind {
         ComponentKind::Ups | ComponentKind::Generator => 0,
-        ComponentKind::PowerFeed => 1,
+        k if k.is_feed() => 1,
         _ => 2,
     };
     let mut roots: Vec<usize> = (0..comps.len()).collect();

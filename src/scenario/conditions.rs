@@ -8,7 +8,7 @@ use super::build::TopologyNames;
 use super::names::{fault_kind, lookup, no_effect, text_ok};
 use super::raw::{RawEffect, RawEffects, RawSet, RawTarget, RawWait, RawWhen};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
-use crate::model::{CompId, CompSet, Component, ComponentKind, Condition, Effect, Wait, WaitAtom};
+use crate::model::{CompId, CompSet, Component, Condition, Effect, Wait, WaitAtom};
 
 /// At most this many alternatives once a `wait`'s `any` lists are multiplied out, so that a
 /// check after a change of the world stays short.
@@ -47,11 +47,11 @@ pub(super) fn wait(src: &Source, w: &Spanned<RawWait>, names: &TopologyNames) ->
     }
     if let Some(n) = &r.powered {
         let j = comp(n)?;
-        if names.kinds[j] != ComponentKind::PowerFeed {
+        if !names.kinds[j].is_feed() {
             return Err(src.error(
                 K::Rule,
                 n.span(),
-                format!("\"{}\" is not a power feed; `powered` waits for a feed", n.get_ref()),
+                format!("\"{}\" is not a power feed, region or zone; `powered` waits for one", n.get_ref()),
                 Some("name the power feed the component sits on, or wait with `up` for the component itself".into()),
             ));
         }
@@ -193,8 +193,13 @@ fn target(src: &Source, t: &Spanned<RawTarget>, names: &TopologyNames) -> Result
             )),
             (None, Some(f)) => {
                 let j = lookup(src, f, &names.comps, "component")?;
-                if names.kinds[j] != ComponentKind::PowerFeed {
-                    return Err(src.error(K::Rule, f.span(), format!("\"{}\" is not a power feed", f.get_ref()), None));
+                if !names.kinds[j].is_feed() {
+                    return Err(src.error(
+                        K::Rule,
+                        f.span(),
+                        format!("\"{}\" is not a power feed, region or zone", f.get_ref()),
+                        None,
+                    ));
                 }
                 Ok(Err(CompSet::OnFeed(j)))
             }
@@ -242,8 +247,13 @@ fn effect(
     let comp = |n: &Spanned<String>| lookup(src, n, &names.comps, "component");
     let feed = |n: &Spanned<String>| -> Result<CompId, ScenarioError> {
         let j = comp(n)?;
-        if names.kinds[j] != ComponentKind::PowerFeed {
-            return Err(src.error(K::Rule, n.span(), format!("\"{}\" is not a power feed", n.get_ref()), None));
+        if !names.kinds[j].is_feed() {
+            return Err(src.error(
+                K::Rule,
+                n.span(),
+                format!("\"{}\" is not a power feed, region or zone", n.get_ref()),
+                None,
+            ));
         }
         Ok(j)
     };

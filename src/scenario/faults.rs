@@ -10,7 +10,7 @@ use super::names::{FirstAt, defined_twice, distinct, fault_kind, lookup, name_ok
 use super::raw::RawFault;
 use super::{Part, Source, dist};
 use crate::error::{ScenarioError, ScenarioErrorKind as K};
-use crate::model::{Component, ComponentKind, Dist, Fault, FaultKind, FaultKindTag, StreamKey};
+use crate::model::{Component, Dist, Fault, FaultKind, FaultKindTag, StreamKey};
 
 /// What a fault may refer to.
 pub(super) struct FaultContext<'a> {
@@ -108,12 +108,12 @@ fn fault_kind_of(src: &Source, f: &Spanned<RawFault>, cx: &FaultContext<'_>) -> 
         FaultKindTag::Attack => attack(src, f, cx)?,
         FaultKindTag::PowerLoss => {
             let feed = comp_target()?;
-            if cx.components[feed].kind != ComponentKind::PowerFeed {
+            if !cx.components[feed].kind.is_feed() {
                 return Err(src.error(
                     K::Rule,
                     r.target.span(),
-                    format!("\"{}\" is not a power feed", r.target.get_ref()),
-                    Some("a power_loss targets a component of kind \"power_feed\"".into()),
+                    format!("\"{}\" is not a power feed, region or zone", r.target.get_ref()),
+                    Some("a power_loss targets a component of kind \"power_feed\", \"region\" or \"zone\"".into()),
                 ));
             }
             let Some(outage) = &r.outage else {
@@ -150,7 +150,7 @@ fn attack(src: &Source, f: &Spanned<RawFault>, cx: &FaultContext<'_>) -> Result<
         return Err(src.error(
             K::Rule,
             r.target.span(),
-            "an attack lands on a service, database, cache, network or site, not on power equipment".into(),
+            "an attack lands on a service, database, cache, network or site, not on power equipment, a region or a zone".into(),
             None,
         ));
     }

@@ -4,7 +4,7 @@
 
 use super::event::DownReason;
 use super::state::{COMPROMISED, DISRUPTED, FAILED, ISOLATED, POWER_LOST, SWITCHED, TopologyState, UP, UTILITY_DOWN};
-use crate::model::{CompId, ComponentKind, Scenario};
+use crate::model::{CompId, Scenario};
 
 /// The component that keeps business service `s` down, and why (None if every component it
 /// needs serves, e.g. a service waiting to be reopened).
@@ -42,7 +42,7 @@ pub(crate) fn why_down(sc: &Scenario, w: &TopologyState, s: usize) -> Option<(Co
         if let Some(&(_, why)) = own.iter().find(|(bit, _)| w.has(c, *bit)) {
             return Some((c, why));
         }
-        if comp.kind == ComponentKind::PowerFeed {
+        if comp.kind.is_feed() {
             return Some((
                 c,
                 if w.has(c, UTILITY_DOWN) {

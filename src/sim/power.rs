@@ -7,7 +7,7 @@ use super::event::{Cause, Event, Observer};
 use super::queue::Action;
 use super::state::{COMPROMISED, GEN_ON, ON_BATTERY, SWITCHED, UP, UTILITY_DOWN};
 use super::trial::Trial;
-use crate::model::{Dist, StreamKey};
+use crate::model::{ComponentKind, Dist, StreamKey};
 
 impl<O: Observer> Trial<'_, O> {
     /// Fault `f` cuts utility power to `feed` for a drawn outage.
@@ -37,7 +37,11 @@ impl<O: Observer> Trial<'_, O> {
         } else {
             self.emit(t, || Event::Power {
                 feed,
-                what: "utility power lost".into(),
+                what: if comp.kind == ComponentKind::PowerFeed {
+                    "utility power lost".into()
+                } else {
+                    format!("{} outage: what it hosts has no power or network", comp.kind.words())
+                },
             });
         }
         if let Some(g) = comp.generator.filter(|&g| self.world.has(g, UP)) {
@@ -66,9 +70,14 @@ impl<O: Observer> Trial<'_, O> {
         w.set(f, UTILITY_DOWN, false);
         w.set(f, ON_BATTERY, false);
         w.set(f, GEN_ON, false);
+        let sc = self.sc;
         self.emit(self.now, || Event::Power {
             feed: f,
-            what: "utility power returns".into(),
+            what: if sc.topology.components[f].kind == ComponentKind::PowerFeed {
+                "utility power returns".into()
+            } else {
+                "power and network return".into()
+            },
         });
         Some(Cause::Power(f))
     }

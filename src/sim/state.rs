@@ -107,7 +107,7 @@ fn nodes(sc: &Scenario) -> (Vec<Node>, Vec<u32>) {
         flat.extend(&readers[c]);
         out.push(Node {
             kind: match comp.kind {
-                ComponentKind::PowerFeed => NodeKind::Feed,
+                k if k.is_feed() => NodeKind::Feed,
                 ComponentKind::Ups | ComponentKind::Generator => NodeKind::PowerEquipment,
                 _ => NodeKind::Other,
             },

@@ -126,7 +126,7 @@ const CASES: &[(&str, &str)] = &[
     (
         "topology_no_power.toml",
         r#"scenarios/invalid/topology_no_power.toml:23:13: component "web" has no path to power: it sits on no power feed
-  help: add power = "<feed>" naming a component of kind "power_feed" (only a group of replicas may omit it)"#,
+  help: add power = "<feed>" naming a component of kind "power_feed" (or the "region" or "zone" that hosts it; only a group of replicas may omit it)"#,
     ),
     (
         "topology_unknown_component.toml",

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("model", 1),
     ("scenario", 2),
     ("sim", 2),
+    ("init", 2),
     ("stats", 3),
     ("drill", 3),
     ("batch", 4),

@@ -3,12 +3,14 @@
 mod calibrate;
 mod check;
 mod cli;
+mod cloud_kinds;
 mod common;
 mod compare;
 mod downtime;
 mod drill;
 mod engine;
 mod fields;
+mod init;
 mod invalid;
 mod layers;
 mod monitors;
