@@ -110,15 +110,167 @@ pub fn hide_progress() {
 }
 
 fn progress_bar(opt: &RunOptions) -> Option<ProgressBar> {
-    // Only runs long enough to notice get a bar; indicatif draws nothing if stderr is not a
-    // terminal.
-    if !opt.progress || FORCE_HIDDEN.load(Ordering::Relaxed) || opt.trials < 200_000 {
+    // Only runs long enough to notice get a bar.
+    if !opt.progress || opt.trials < 200_000 {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(opt.trials), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    trials_bar(opt.trials, "")
+}
+
+/// A bar over `total` trials on standard error, with `prefix` (e.g. `"3/12 "`, the exercise
+/// being run) before it; None when progress is hidden. indicatif draws nothing when standard
+/// error is not a terminal. Every command that runs trials draws this one bar, so they look
+/// alike and all fit in 80 columns.
+pub fn trials_bar(total: u64, prefix: &str) -> Option<ProgressBar> {
+    if FORCE_HIDDEN.load(Ordering::Relaxed) {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(trials_style());
+    bar.set_prefix(prefix.to_string());
     Some(bar)
+}
+
+/// A counter of trials whose total is not known in advance (`check` stops each exercise when
+/// its verdicts are certain); None when progress is hidden.
+pub fn trials_spinner(prefix: &str) -> Option<ProgressBar> {
+    if FORCE_HIDDEN.load(Ordering::Relaxed) {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(spinner_style());
+    bar.set_prefix(prefix.to_string());
+    Some(bar)
+}
+
+/// `{spinner} {prefix}{bar} done/total trials  rate  eta`: at most 80 columns with a prefix of
+/// up to 9 characters and 10⁸ trials (pinned by a test).
+fn trials_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {prefix}{bar:12} {human_pos}/{human_len} trials  {rate}  eta {eta_precise}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("rate", write_rate)
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {prefix}{human_pos} trials  {rate}  {elapsed_precise}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .with_key("rate", write_rate)
+}
+
+fn write_rate(s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = w.write_str(&rate(s.per_sec()));
+}
+
+/// Trials per second as a whole number, at most 9 characters: `48,213/s`, `12M/s`, `3G/s`.
+fn rate(per_sec: f64) -> String {
+    let r = if per_sec.is_finite() { per_sec.max(0.0) } else { 0.0 };
+    if r.round() < 1e6 {
+        format!("{}/s", grouped(r.round() as u64))
+    } else if r < 1e9 {
+        format!("{}M/s", (r / 1e6).round() as u64)
+    } else {
+        format!("{}G/s", ((r / 1e9).round() as u64).min(999))
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            200
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            self.write_str("\n")
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines drawn, without the blanks indicatif pads a line with to the terminal's width.
+    fn drawn(bar: ProgressBar, screen: &Screen) -> Vec<String> {
+        bar.set_draw_target(ProgressDrawTarget::term_like(Box::new(screen.clone())));
+        bar.set_position(99_999_999);
+        bar.tick();
+        bar.abandon();
+        let text = screen.0.lock().unwrap().clone();
+        text.lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_bar_fits_in_80_columns_with_a_prefix_and_10_to_the_8_trials() {
+        for (style, len) in [(trials_style(), Some(100_000_000)), (spinner_style(), None)] {
+            let screen = Screen::default();
+            let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
+            bar.set_style(style);
+            bar.set_prefix("999/999 ");
+            let lines = drawn(bar, &screen);
+            assert!(!lines.is_empty());
+            for l in &lines {
+                assert!(l.chars().count() <= 80, "{} columns: {l:?}", l.chars().count());
+                assert!(l.contains("99,999,999"), "{l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rates_are_whole_numbers_in_at_most_nine_characters() {
+        assert_eq!(rate(0.0), "0/s");
+        assert_eq!(rate(48_213.4), "48,213/s");
+        assert_eq!(rate(999_999.4), "999,999/s");
+        assert_eq!(rate(12_345_678.0), "12M/s");
+        assert_eq!(rate(3.2e9), "3G/s");
+        assert_eq!(rate(f64::INFINITY), "0/s");
+        assert_eq!(rate(f64::NAN), "0/s");
+        for r in [0.5, 7.0, 1e3, 1e5 + 0.5, 1e6 - 1.0, 999_999.6, 1e8, 1e12, 1e300] {
+            let s = rate(r);
+            assert!(s.len() <= 9 && !s.contains('.'), "{r}: {s}");
+        }
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(100), "100");
+        assert_eq!(grouped(1000), "1,000");
+    }
 }

@@ -40,8 +40,9 @@
 //!
 //! ```text
 //! 7  report                      exporters: terminal, JSON, Markdown, HTML, charts of a run
-//! 6  plot  shard                 plotters charts (PNG with a bundled font, SVG)  |  shards of
-//!                                a run or check on a batch engine: parts written, merged exactly
+//! 6  plot  sweep  shard          plotters charts (PNG with a bundled font, SVG)  |  variants
+//!                                of a plan on common random numbers, ranked  |  shards of a
+//!                                run or check on a batch engine: parts written, merged exactly
 //! 5  check  compare  sensitivity  score  calibrate  worst  trials
 //!                                objectives judged, paired revisions, levers re-run, drills
 //!                                scored, durations fitted to drills, trials to trace, trial rows
@@ -73,6 +74,7 @@ pub mod sensitivity;
 pub mod shard;
 pub mod sim;
 pub mod stats;
+pub mod sweep;
 pub mod text;
 pub mod trials;
 pub mod worst;

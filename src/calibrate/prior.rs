@@ -85,6 +85,7 @@ pub fn quantile(d: &Dist, p: f64) -> f64 {
         Dist::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(p)).exp(),
         Dist::Exponential { mean } => -mean * (1.0 - p).ln(),
         Dist::Weibull { shape, scale } => scale * (-(1.0 - p).ln()).powf(1.0 / shape),
+        Dist::Shifted { by, base } => by + quantile(base, p),
         Dist::Empirical(values) => {
             let mut v = values.clone();
             v.sort_by(f64::total_cmp);

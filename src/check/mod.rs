@@ -24,6 +24,7 @@ use crate::model::Scenario;
 use crate::model::objective::{Bound, Objective};
 use crate::stats::Summary;
 use crate::stats::interval::{self, Interval};
+use indicatif::ProgressBar;
 
 /// Default first run of a check when neither the command line nor the file sets trials.
 pub const DEFAULT_START_TRIALS: u64 = 10_000;
@@ -138,6 +139,11 @@ pub fn verdict(o: &Objective, i: Interval) -> Verdict {
 /// Check the objectives of `sc` with `seed` (on the current rayon pool). A scenario without
 /// objectives is not run.
 pub fn check_scenario(sc: &Scenario, seed: u64, opt: &CheckOptions) -> ScenarioCheck {
+    check_scenario_with(sc, seed, opt, None)
+}
+
+/// [`check_scenario`], counting the trials played on `bar`.
+pub fn check_scenario_with(sc: &Scenario, seed: u64, opt: &CheckOptions, bar: Option<&ProgressBar>) -> ScenarioCheck {
     let plan = looks(opt.start_trials, opt.max_trials);
     let alpha = (1.0 - opt.confidence).clamp(1e-12, 0.5);
     let z = interval::normal_quantile(1.0 - alpha / (2.0 * plan.len() as f64));
@@ -148,7 +154,7 @@ pub fn check_scenario(sc: &Scenario, seed: u64, opt: &CheckOptions) -> ScenarioC
         if sc.objectives.is_empty() {
             break;
         }
-        let part = summarize_range(sc, seed, done..n, None);
+        let part = summarize_range(sc, seed, done..n, bar);
         sum.merge(&part);
         done = n;
         let last = look + 1 == plan.len();

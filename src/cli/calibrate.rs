@@ -213,6 +213,7 @@ fn kind(d: &drillsim::model::Dist) -> &'static str {
         D::Exponential { .. } => "exponential",
         D::Weibull { .. } => "weibull",
         D::Empirical(_) => "empirical",
+        D::Shifted { .. } => "shifted",
     }
 }
 

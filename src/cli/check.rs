@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
+use indicatif::ProgressBar;
 
 use super::{DEFAULT_SEED, Threads, load_in, note};
 use drillsim::batch::MAX_TRIALS;
@@ -40,6 +41,9 @@ pub struct Args {
     /// Write the results as JSON to this file ("-" for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     #[command(flatten)]
     threads: Threads,
     /// Check only shard K of N of the exercises (K from 1 to N; the sorted list dealt
@@ -94,6 +98,10 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
     let pool = a.threads.pool()?;
 
+    if a.quiet {
+        drillsim::batch::hide_progress();
+    }
+
     let t0 = Instant::now();
     let mut entries = Vec::new();
     let mut skipped = Vec::new();
@@ -119,15 +127,31 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     }
     note(&skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
     let shard = if sharded { Some(shard_of(&a)?) } else { None };
+    let mine = |i: usize| shard.is_none_or(|s| s.takes(i));
+    // The exercises this process checks are numbered for the progress bar.
+    let total = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| mine(*i) && matches!(e, Entry::Exercise(..)))
+        .count();
     let mut files = Vec::new();
     let mut taken = Vec::new();
+    let mut k = 0;
     for (i, e) in entries.iter().enumerate() {
-        if shard.is_some_and(|s| !s.takes(i)) {
+        if !mine(i) {
             continue;
         }
         taken.push(i);
         files.push(match e {
-            Entry::Exercise(f, folder) => pool.install(|| check_file(f, folder.as_deref(), &a)),
+            Entry::Exercise(f, folder) => {
+                k += 1;
+                let bar = drillsim::batch::trials_spinner(&format!("{k}/{total} "));
+                let outcome = pool.install(|| check_file(f, folder.as_deref(), &a, bar.as_ref()));
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                outcome
+            }
             Entry::Bad(o) => o.clone(),
         });
     }
@@ -278,7 +302,7 @@ pub(super) fn finish(files: &[FileOutcome], r: &Report) -> Result<ExitCode> {
     })
 }
 
-fn check_file(path: &Path, folder: Option<&Path>, a: &Args) -> FileOutcome {
+fn check_file(path: &Path, folder: Option<&Path>, a: &Args, bar: Option<&ProgressBar>) -> FileOutcome {
     let sc = match load_in(path, folder) {
         Ok(sc) => sc,
         Err(e) => {
@@ -303,6 +327,6 @@ fn check_file(path: &Path, folder: Option<&Path>, a: &Args) -> FileOutcome {
     };
     FileOutcome::Checked {
         path: path.to_path_buf(),
-        check: check::check_scenario(&sc, seed, &opt),
+        check: check::check_scenario_with(&sc, seed, &opt, bar),
     }
 }

@@ -49,6 +49,9 @@ pub struct Args {
     /// recovery CDFs as <name>.cdf.csv and an overlay <name>.cdf.svg.
     #[arg(long, default_value = "reports/compare")]
     out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     #[command(flatten)]
     threads: Threads,
 }
@@ -90,8 +93,12 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     let pairs = pairs(&base_path, &cand_path, copy.as_ref())?;
 
     let pool = a.threads.pool()?;
+    if a.quiet {
+        drillsim::batch::hide_progress();
+    }
     let mut entries = Vec::new();
-    for (name, b, c) in pairs {
+    let total = pairs.len();
+    for (k, (name, b, c)) in pairs.into_iter().enumerate() {
         let (b, c) = match (b, c) {
             (Some(b), Some(c)) => (b, c),
             (Some(_), None) => {
@@ -135,7 +142,12 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         opt.confidence = a.confidence;
         opt.tolerance_minutes = tolerance;
         opt.tolerance_percent = a.tolerance_pct;
-        let comparison = pool.install(|| compare::compare(&base, &cand, &opt));
+        // Both revisions' trials, on one bar per exercise.
+        let bar = drillsim::batch::trials_bar(2 * opt.trials, &format!("{}/{total} ", k + 1));
+        let comparison = pool.install(|| compare::compare_with(&base, &cand, &opt, bar.as_ref()));
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
         entries.push(Entry::Compared {
             name,
             comparison: Box::new(comparison),

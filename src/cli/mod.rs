@@ -7,12 +7,14 @@
 mod calibrate;
 mod check;
 mod compare;
+mod import;
 mod merge;
 mod run;
 mod score;
 #[cfg(test)]
 mod shard_examples;
 mod shell;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -92,6 +94,16 @@ enum Command {
     Man(shell::ManArgs),
     /// Fit the plan's durations to drill records and write the revised plan into a folder.
     Calibrate(calibrate::Args),
+    /// Run variants of a plan on the same random numbers and rank them by its objectives.
+    #[command(
+        after_help = "Examples:\n  drillsim sweep scenarios/plan1/system-failure.toml --vary 'teams.rescue.capacity=1..3'\n  drillsim sweep scenarios/plan1/data-loss.toml --vary 'teams.rescue.capacity=1..3' --vary 'steps.restore-orders.duration*=0.5,0.75,1' --vary 'stores.orders.backup_interval=15m,1h,4h' --out reports/sweep\n  drillsim sweep scenarios/ref20.toml --vary 'steps.s19.duration+=0m,15m,30m' --by 'recovery p95' --csv sweep.csv"
+    )]
+    Sweep(sweep::Args),
+    /// Turn an incident tool's log (PagerDuty) into a drill record.
+    #[command(
+        after_help = "Examples:\n  drillsim import pagerduty scenarios/plan1/drills/pagerduty/log_entries.json --map scenarios/plan1/drills/pagerduty/map.toml\n  drillsim import pagerduty log.json --map map.toml --scenario scenarios/plan1/system-failure.toml -o drill.csv"
+    )]
+    Import(import::Args),
     /// Merge the parts that shards wrote (run --shard, check --shard) into one run's output.
     #[command(
         after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml"
@@ -150,6 +162,8 @@ pub fn main() -> ExitCode {
             Command::Completions(a) => shell::completions(a),
             Command::Man(a) => shell::man(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Sweep(a) => sweep::exec(a),
+            Command::Import(a) => import::exec(a),
             Command::Merge(a) => merge::exec(a),
         })
         .and_then(|code| {

@@ -33,6 +33,7 @@
 //! ref20 about 24 bytes per trial, 0.5 MB at the default 20,000 trials and 24 MB at the cap
 //! of [`MAX_TRIALS`].
 
+pub mod comment;
 pub mod git;
 pub mod summary;
 
@@ -45,6 +46,7 @@ use crate::model::Scenario;
 use crate::sim::rng::{TrialStreams, mix64};
 use crate::sim::{Workspace, run_trial};
 use crate::stats::interval::Interval;
+use indicatif::ProgressBar;
 
 /// Default number of paired trials.
 pub const DEFAULT_TRIALS: u64 = 20_000;
@@ -217,6 +219,11 @@ impl Samples {
 
 /// Run trials `0..trials` of `sc` and keep every trial's measures (on the current rayon pool).
 pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
+    samples_with(sc, seed, trials, None)
+}
+
+/// [`samples`], counting the trials played on `bar`.
+pub fn samples_with(sc: &Scenario, seed: u64, trials: u64, bar: Option<&ProgressBar>) -> Samples {
     let chunks: Vec<Samples> = (0..trials.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -234,6 +241,9 @@ pub fn samples(sc: &Scenario, seed: u64, trials: u64) -> Samples {
                         v.push(d);
                     }
                 }
+            }
+            if let Some(b) = bar {
+                b.inc(hi - lo);
             }
             s
         })
@@ -365,8 +375,16 @@ fn cdf(values: &[f64], order: &[u32]) -> Vec<f64> {
 
 /// Compare `cand` with `base` over paired trials (on the current rayon pool).
 pub fn compare(base: &Scenario, cand: &Scenario, opt: &CompareOptions) -> Comparison {
+    compare_with(base, cand, opt, None)
+}
+
+/// [`compare`], counting the trials played (of both revisions) on `bar`.
+pub fn compare_with(base: &Scenario, cand: &Scenario, opt: &CompareOptions, bar: Option<&ProgressBar>) -> Comparison {
     let trials = opt.trials.clamp(1, MAX_TRIALS);
-    let (sb, sc) = rayon::join(|| samples(base, opt.seed, trials), || samples(cand, opt.seed, trials));
+    let (sb, sc) = rayon::join(
+        || samples_with(base, opt.seed, trials, bar),
+        || samples_with(cand, opt.seed, trials, bar),
+    );
     compare_samples(base, cand, sb, sc, opt)
 }
 
@@ -490,16 +508,12 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     // at 1 - alpha / (number of statistics) (Bonferroni).
     let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0) / specs.len().max(1) as f64;
     let mut rows = Vec::new();
-    for (s, mut d) in specs.iter().zip(boot) {
-        d.sort_by(f64::total_cmp);
-        let r = d.len();
-        let lo_i = ((alpha / 2.0 * r as f64).floor() as usize).min(r - 1);
-        let hi_i = (((1.0 - alpha / 2.0) * r as f64).ceil() as usize).clamp(1, r) - 1;
+    for (s, d) in specs.iter().zip(boot) {
         let m = &measures[s.m];
         let base_v = stat_of(&m.base, &m.order_b, s.stat, None);
         let cand_v = stat_of(&m.cand, &m.order_c, s.stat, None);
         let change = diff(m, s.stat, None);
-        let interval = Interval { lo: d[lo_i], hi: d[hi_i] };
+        let interval = percentile_interval(d, alpha);
         let rel = opt.tolerance_percent / 100.0 * base_v.abs();
         let margin = if s.share { rel } else { rel.max(opt.tolerance_minutes) };
         let (bad, good) = if s.higher_is_worse {
@@ -551,6 +565,93 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     }
 }
 
+/// The middle `1 - alpha` of bootstrap differences (percentile method).
+fn percentile_interval(mut d: Vec<f64>, alpha: f64) -> Interval {
+    d.sort_by(f64::total_cmp);
+    let r = d.len();
+    if r == 0 {
+        return Interval { lo: 0.0, hi: 0.0 };
+    }
+    let lo_i = ((alpha / 2.0 * r as f64).floor() as usize).min(r - 1);
+    let hi_i = (((1.0 - alpha / 2.0) * r as f64).ceil() as usize).clamp(1, r) - 1;
+    Interval { lo: d[lo_i], hi: d[hi_i] }
+}
+
+/// Base and candidate values and their paired change of one statistic, with its interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairedChange {
+    /// The statistic of the base's trials.
+    pub base: f64,
+    /// The statistic of the candidate's trials.
+    pub candidate: f64,
+    /// Candidate minus base (for a mean, the mean of the trial-by-trial differences).
+    pub change: f64,
+    /// Paired-bootstrap interval of the change at the asked-for level.
+    pub interval: Interval,
+}
+
+/// One statistic of two runs' per-trial values (`base[k]` and `cand[k]` from trial `k`, the
+/// same seed), compared as `compare` compares each of its rows: the change and its paired
+/// bootstrap interval (trial indices resampled together, ChaCha8 streams seeded from `seed`,
+/// so the same at any thread count); `confidence` is the level of this one interval.
+pub fn paired_change(base: &[f64], cand: &[f64], stat: Stat, resamples: usize, confidence: f64, seed: u64) -> PairedChange {
+    paired_changes(base, &[cand], stat, resamples, confidence, seed)
+        .pop()
+        .unwrap_or(PairedChange {
+            base: f64::NAN,
+            candidate: f64::NAN,
+            change: 0.0,
+            interval: Interval { lo: 0.0, hi: 0.0 },
+        })
+}
+
+/// [`paired_change`] of several candidates against one base at once (`drillsim sweep`): each
+/// resample's trial indices are drawn once and serve every candidate, which is most of a
+/// resample's cost. Candidate `i`'s result is the same as alone.
+pub fn paired_changes(base: &[f64], cands: &[&[f64]], stat: Stat, resamples: usize, confidence: f64, seed: u64) -> Vec<PairedChange> {
+    let n = cands.iter().map(|c| c.len()).fold(base.len(), usize::min);
+    if n == 0 {
+        let zero = Interval { lo: 0.0, hi: 0.0 };
+        return cands
+            .iter()
+            .map(|_| PairedChange {
+                base: f64::NAN,
+                candidate: f64::NAN,
+                change: 0.0,
+                interval: zero,
+            })
+            .collect();
+    }
+    let quantile = matches!(stat, Stat::Quantile(_));
+    let measures: Vec<Paired> = cands
+        .iter()
+        .map(|c| Paired::new(base[..n].to_vec(), c[..n].to_vec(), quantile))
+        .collect();
+    let specs: Vec<Spec> = (0..cands.len())
+        .map(|m| Spec {
+            label: String::new(),
+            share: false,
+            higher_is_worse: true,
+            stat,
+            m,
+        })
+        .collect();
+    let mut opt = CompareOptions::new(seed);
+    opt.resamples = resamples;
+    let boot = bootstrap(&measures, &specs, n, &opt);
+    let alpha = (1.0 - confidence).clamp(0.0, 1.0);
+    measures
+        .iter()
+        .zip(boot)
+        .map(|(m, d)| PairedChange {
+            base: stat_of(&m.base, &m.order_b, stat, None),
+            candidate: stat_of(&m.cand, &m.order_c, stat, None),
+            change: diff(m, stat, None),
+            interval: percentile_interval(d, alpha),
+        })
+        .collect()
+}
+
 /// Bootstrap differences: for each spec, one difference per resample.
 fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions) -> Vec<Vec<f64>> {
     let reps = opt.resamples.max(1);
@@ -576,6 +677,26 @@ fn bootstrap(measures: &[Paired], specs: &[Spec], n: usize, opt: &CompareOptions
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-statistic entry point agrees with a full comparison's row, and a candidate equal
+    /// to the base changes nothing, exactly.
+    #[test]
+    fn paired_change_is_a_comparisons_row() {
+        let base: Vec<f64> = (0..3000).map(|k| ((k * 7919) % 1000) as f64).collect();
+        let cand: Vec<f64> = base.iter().map(|x| x * 0.9).collect();
+        let c = paired_change(&base, &cand, Stat::Mean, 500, 0.95, 3);
+        assert!((c.change - (-0.1 * c.base)).abs() < 1e-9, "{c:?}");
+        assert!(c.interval.lo <= c.change && c.change <= c.interval.hi, "{c:?}");
+        let same = paired_change(&base, &base, Stat::Quantile(0.95), 200, 0.95, 3);
+        assert_eq!((same.change, same.interval), (0.0, Interval { lo: 0.0, hi: 0.0 }));
+        let both = paired_changes(&base, &[&cand, &base], Stat::Mean, 500, 0.95, 3);
+        assert_eq!(both[0], c, "the same with another candidate beside it");
+        assert_eq!(same.base, {
+            let mut v = base.clone();
+            v.sort_by(f64::total_cmp);
+            v[rank(0.95, 3000) as usize]
+        });
+    }
 
     #[test]
     fn weighted_quantiles_match_the_expanded_sample_from_either_end() {

@@ -107,7 +107,7 @@ impl Report {
 }
 
 /// A value: minutes with one decimal, or a share in percent.
-fn value(x: f64, share: bool) -> String {
+pub(super) fn value(x: f64, share: bool) -> String {
     if share {
         format!("{:.2}%", 100.0 * x)
     } else {
@@ -116,7 +116,7 @@ fn value(x: f64, share: bool) -> String {
 }
 
 /// A change: signed minutes, or signed percentage points.
-fn signed(x: f64, share: bool) -> String {
+pub(super) fn signed(x: f64, share: bool) -> String {
     let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
     if share {
         format!("{:+.2} pp", 100.0 * x)
@@ -125,7 +125,7 @@ fn signed(x: f64, share: bool) -> String {
     }
 }
 
-fn change_text(r: &Row) -> String {
+pub(super) fn change_text(r: &Row) -> String {
     let mut t = signed(r.change, r.share);
     if !r.share && r.base != 0.0 {
         let _ = write!(t, " ({:+.2}%)", 100.0 * r.change / r.base);
@@ -133,7 +133,7 @@ fn change_text(r: &Row) -> String {
     t
 }
 
-fn interval_text(r: &Row) -> String {
+pub(super) fn interval_text(r: &Row) -> String {
     let (lo, hi) = (r.interval.lo, r.interval.hi);
     if r.share {
         format!("[{:+.2}, {:+.2}] pp", 100.0 * lo + 0.0, 100.0 * hi + 0.0)
@@ -142,7 +142,7 @@ fn interval_text(r: &Row) -> String {
     }
 }
 
-fn settings(c: &Comparison) -> String {
+pub(super) fn settings(c: &Comparison) -> String {
     let o = &c.options;
     format!(
         "seed {}, {} paired trials; {}% simultaneous paired-bootstrap intervals ({} statistics, {} resamples); changes within max({} min, {}%) do not count",
@@ -215,87 +215,12 @@ pub fn table(r: &Report) -> String {
     out
 }
 
-/// A short Markdown summary for a pull-request comment.
+/// A short Markdown summary for a pull-request comment (see [`super::comment`]).
 pub fn markdown(r: &Report) -> String {
-    let mut out = String::new();
-    let overall = r.overall();
-    let _ = writeln!(out, "### drillsim compare: **{}**\n", overall.as_str());
-    let _ = writeln!(out, "Base `{}`, candidate `{}`.", r.base, r.candidate);
-    if let Some(c) = r.entries.iter().find_map(|e| match e {
-        Entry::Compared { comparison, .. } => Some(comparison),
-        _ => None,
-    }) {
-        let _ = writeln!(
-            out,
-            "Each candidate trial is paired with the base trial of the same index (same seed, same named random streams): {}.",
-            settings(c)
-        );
-    }
-    let _ = writeln!(out);
-    let mut any = false;
-    for e in &r.entries {
-        if let Entry::Compared { name, comparison: c } = e {
-            if !any {
-                let _ = writeln!(
-                    out,
-                    "| exercise | statistic | base | candidate | change | {}% interval | verdict |",
-                    100.0 * c.options.confidence
-                );
-                let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
-                any = true;
-            }
-            for row in &c.rows {
-                let v = match row.verdict {
-                    Change::NoSignificantChange => row.verdict.as_str().to_string(),
-                    v => format!("**{}**", v.as_str()),
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {v} |",
-                    md_escape(name),
-                    md_escape(&row.label),
-                    value(row.base, row.share),
-                    value(row.candidate, row.share),
-                    change_text(row),
-                    interval_text(row),
-                );
-            }
-        }
-    }
-    if any {
-        let _ = writeln!(out);
-    }
-    for e in &r.entries {
-        match e {
-            Entry::Bad { name, error } => {
-                let _ = writeln!(out, "- `{}`: **error**: {}", md_escape(name), md_escape(error));
-            }
-            Entry::OnlyBase { name } => {
-                let _ = writeln!(out, "- `{}`: removed in the candidate; not compared", md_escape(name));
-            }
-            Entry::BaseInvalid { name, error } => {
-                let _ = writeln!(
-                    out,
-                    "- `{}`: the base is not a valid scenario; not compared: {}",
-                    md_escape(name),
-                    md_escape(error)
-                );
-            }
-            Entry::OnlyCandidate { name } => {
-                let _ = writeln!(out, "- `{}`: new in the candidate; not compared", md_escape(name));
-            }
-            Entry::Compared { name, comparison } => {
-                for n in &comparison.notes {
-                    let _ = writeln!(out, "- `{}`: {}", md_escape(name), md_escape(n));
-                }
-            }
-        }
-    }
-    // Names come from file names, which may hold control characters: none reach the page.
-    crate::text::terminal_lines(&out)
+    super::comment::render(r)
 }
 
-fn md_escape(s: &str) -> String {
+pub(super) fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 

@@ -12,8 +12,12 @@
 //! `team` column), the short CSV form `step,start,end,outcome` for hand entry, and JSON Lines
 //! with the long form's fields. A record is read whole, parsed, then checked: names against
 //! the scenario, times in order, each step started before it finishes, no event twice.
+//! What hand-written files hold is read as meant: a byte order mark, header and event names
+//! in any case, trailing empty fields, comment lines among the rows (positions stay right),
+//! short-form clock times past midnight; a drill stopped early says so (`stopped`).
 
 pub mod observed;
+pub mod pagerduty;
 pub mod parse;
 pub mod simulated;
 mod time;
@@ -23,7 +27,7 @@ use std::path::PathBuf;
 use crate::model::{StepId, TeamId};
 
 pub use observed::{Observation, Observed};
-pub use parse::{load, load_str};
+pub use parse::{load, load_str, read_text};
 
 /// What happened, as the record's `event` column names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,11 +56,14 @@ pub enum EventKind {
     ServiceUp,
     /// The incident was declared over.
     Closed,
+    /// The drill stopped before the close (the hour was up, the people were needed): what
+    /// still ran is censored here, and nothing comes after it.
+    Stopped,
 }
 
 impl EventKind {
     /// Every event, with the name a record uses for it.
-    pub const ALL: [(&'static str, EventKind); 12] = [
+    pub const ALL: [(&'static str, EventKind); 13] = [
         ("fault", EventKind::Fault),
         ("detected", EventKind::Detected),
         ("paged", EventKind::Paged),
@@ -69,6 +76,7 @@ impl EventKind {
         ("service_down", EventKind::ServiceDown),
         ("service_up", EventKind::ServiceUp),
         ("closed", EventKind::Closed),
+        ("stopped", EventKind::Stopped),
     ];
 
     /// The event of this name.
@@ -143,7 +151,8 @@ pub struct Record {
 }
 
 impl Record {
-    /// Minutes from the first fault to the record's end: the `closed` event, else its last event.
+    /// Minutes from the first fault to the record's end: the `closed` or `stopped` event,
+    /// else its last event.
     pub fn end(&self) -> f64 {
         self.events.iter().map(|e| e.time).fold(0.0, f64::max)
     }

@@ -23,6 +23,12 @@ pub const SHORT_COLUMNS: [&str; 6] = ["step", "start", "end", "outcome", "team",
 
 /// Read and check the record at `path` against `sc`.
 pub fn load(path: &Path, sc: &Scenario) -> Result<Record, RecordError> {
+    load_str(path, &read_text(path)?, sc)
+}
+
+/// The text of a record file (or of an incident tool's export): a regular file of at most
+/// [`MAX_RECORD_BYTES`], UTF-8.
+pub fn read_text(path: &Path) -> Result<String, RecordError> {
     let unreadable = |message: String, help: Option<String>| RecordError {
         kind: Kind::Unreadable,
         path: path.to_path_buf(),
@@ -47,17 +53,52 @@ pub fn load(path: &Path, sc: &Scenario) -> Result<Record, RecordError> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(format!("cannot read the record: {e}"), None))?;
-    let text = String::from_utf8(bytes).map_err(|_| unreadable("the file is not UTF-8 text".into(), None))?;
-    load_str(path, &text, sc)
+    String::from_utf8(bytes).map_err(|_| unreadable("the file is not UTF-8 text".into(), None))
 }
 
 /// Check the record `text` (read from `path`, whose extension picks the form) against `sc`.
 pub fn load_str(path: &Path, text: &str, sc: &Scenario) -> Result<Record, RecordError> {
+    // A spreadsheet saving "CSV UTF-8" puts a byte order mark first: it is not part of the
+    // first line (which may be `# start:` or the header).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let (header, rows) = match ext.as_str() {
+    let (header, mut rows) = match ext.as_str() {
         "jsonl" | "ndjson" => (Header::default(), jsonl_rows(path, text)?),
         _ => csv_rows(path, text)?,
     };
+    // `# stopped:` ends the record there, as a `stopped` row after every other would.
+    if let Some((t, line, col)) = &header.stopped {
+        let placed = match rows.last() {
+            Some(r) if r.placed.is_some() => Some(short_time(
+                path,
+                &header,
+                &Field {
+                    text: t.clone(),
+                    col: *col,
+                },
+                *line,
+            )?),
+            _ => None,
+        };
+        rows.push(Row {
+            line: *line,
+            time: Field {
+                text: t.clone(),
+                col: *col,
+            },
+            event: Field {
+                text: "stopped".into(),
+                col: 1,
+            },
+            placed,
+            ..Row::default()
+        });
+        if placed.is_some() {
+            // The short form's rows are in time order: the stop among them, after the rows
+            // at its own time.
+            rows.sort_by(|a, b| a.placed.unwrap_or(0.0).total_cmp(&b.placed.unwrap_or(0.0)));
+        }
+    }
     Checker::new(path, sc, header)?.check(rows)
 }
 
@@ -68,6 +109,8 @@ struct Header {
     start: Option<(String, usize, usize)>,
     /// `# date: 2026-11-20`, as written.
     date: Option<String>,
+    /// `# stopped: 45m`: the drill stopped here, before the close, with its position.
+    stopped: Option<(String, usize, usize)>,
 }
 
 /// One field as written, with its 1-based column.
@@ -87,6 +130,9 @@ struct Row {
     team: Field,
     outcome: String,
     note: String,
+    /// Minutes from the first fault, when the form has already placed the time (the short
+    /// form, whose rows are sorted by it).
+    placed: Option<f64>,
 }
 
 fn err(path: &Path, kind: Kind, at: (usize, usize), message: String, help: Option<String>) -> RecordError {
@@ -112,13 +158,14 @@ fn header_lines(path: &Path, text: &str) -> Result<Header, RecordError> {
         let Some((key, value)) = rest.split_once(':') else {
             continue;
         };
-        let key = key.trim();
+        let key = key.trim().to_ascii_lowercase();
         let col = line
             .find(':')
             .map_or(1, |c| line[..c + 1].chars().count() + 1 + (value.len() - value.trim_start().len()));
-        match key {
+        match key.as_str() {
             "start" => h.start = Some((value.trim().to_string(), i + 1, col)),
             "date" => h.date = Some(value.trim().to_string()),
+            "stopped" => h.stopped = Some((value.trim().to_string(), i + 1, col)),
             _ => {}
         }
     }
@@ -155,17 +202,29 @@ fn field_col(line: &str, index: usize) -> usize {
     line.chars().count() + 1
 }
 
+/// 1-based line of byte `offset` in `text` (`starts`: the byte offset of each line's start).
+fn line_at(starts: &[usize], offset: usize) -> usize {
+    starts.partition_point(|&s| s <= offset).max(1)
+}
+
 /// The CSV forms: the header picks long (`time,event,...`) or short (`step,start,...`).
+///
+/// Positions come from each record's byte offset, not the CSV reader's line count, which
+/// does not count `#` comment lines.
 fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> {
     let header = header_lines(path, text)?;
     let lines: Vec<&str> = text.lines().collect();
+    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut rdr = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .trim(csv::Trim::All)
         .has_headers(true)
+        // Rows may leave out empty trailing fields or add empty ones (a spreadsheet's export
+        // ends every line with a comma): checked below, field by field.
+        .flexible(true)
         .from_reader(text.as_bytes());
     let syntax = |e: csv::Error| {
-        let at = e.position().map_or((1, 1), |p| (p.line() as usize, 1));
+        let at = e.position().map_or((1, 1), |p| (line_at(&starts, p.byte() as usize), 1));
         err(
             path,
             Kind::Syntax,
@@ -180,7 +239,11 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
         .iter()
         .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .map_or(1, |i| i + 1);
-    let names: Vec<String> = head.iter().map(str::to_string).collect();
+    // Header names in any case; empty names at the end (a trailing comma) are no column.
+    let mut names: Vec<String> = head.iter().map(str::to_ascii_lowercase).collect();
+    while names.last().is_some_and(String::is_empty) && names.len() > 1 {
+        names.pop();
+    }
     if names.iter().all(String::is_empty) {
         return Err(RecordError {
             kind: Kind::Empty,
@@ -234,8 +297,27 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(syntax)?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        // The reader's position is where it began reading, before the blank and comment
+        // lines it skipped: the record is on the first line after them.
+        let mut line = rec.position().map_or(1, |p| line_at(&starts, p.byte() as usize));
+        while lines.get(line - 1).is_some_and(|l| l.trim().is_empty() || l.starts_with('#')) {
+            line += 1;
+        }
         let line_text = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+        if let Some(extra) = (names.len()..rec.len()).find(|&i| !rec.get(i).unwrap_or("").is_empty()) {
+            return Err(err(
+                path,
+                Kind::UnknownColumn,
+                (line, field_col(line_text, extra)),
+                format!(
+                    "`{}` is in no column: the header has {} columns, this is field {}",
+                    rec.get(extra).unwrap_or(""),
+                    names.len(),
+                    extra + 1
+                ),
+                Some("quote a value that holds a comma, or add the column to the header".into()),
+            ));
+        }
         let get = |name: &str| -> Field {
             idx(name).map_or_else(Field::default, |i| Field {
                 text: rec.get(i).unwrap_or("").to_string(),
@@ -243,7 +325,7 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
             })
         };
         if short {
-            rows.extend(short_row(path, line, &get)?);
+            rows.extend(short_row(path, &header, line, &get)?);
         } else {
             rows.push(Row {
                 line,
@@ -253,48 +335,65 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
                 team: get("team"),
                 outcome: get("outcome").text,
                 note: get("note").text,
+                placed: None,
             });
         }
     }
     if short {
         // Hand-entered steps come in any order: the events they stand for, in time order
         // (ties keep the file's order).
-        let mut keyed: Vec<(f64, Row)> = Vec::with_capacity(rows.len());
-        for r in rows {
-            let w = time::read(&r.time.text).map_err(|e| err(path, Kind::BadTime, (r.line, r.time.col), e, None))?;
-            let key = match w {
-                Written::Clock(c) | Written::Offset(c) => c,
-            };
-            keyed.push((key, r));
-        }
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rows = keyed.into_iter().map(|(_, r)| r).collect();
+        rows.sort_by(|a, b| a.placed.unwrap_or(0.0).total_cmp(&b.placed.unwrap_or(0.0)));
     }
     Ok((header, rows))
 }
 
+/// A short-form time in minutes from the first fault. A short form has no fault row, so a
+/// clock time counts from `# start:` and lies within the 24 hours after it (`00:10` after a
+/// `# start: 23:40` is 30 minutes in): the rows are sorted by it.
+fn short_time(path: &Path, header: &Header, f: &Field, line: usize) -> Result<f64, RecordError> {
+    let at = (line, f.col.max(1));
+    match time::read(&f.text).map_err(|e| err(path, Kind::BadTime, at, e, None))? {
+        Written::Offset(m) => Ok(m),
+        Written::Clock(c) => match header.start.as_ref().and_then(|(s, ..)| time::clock(s).ok()) {
+            Some(origin) => Ok((c - origin).rem_euclid(1440.0)),
+            None => Err(err(
+                path,
+                Kind::BadTime,
+                at,
+                format!("clock time {} but the record has no start to count from", f.text.trim()),
+                Some(
+                    "put \"# start: 03:00\" (the fault's clock time) above the header, or write durations from the fault (\"12m\")".into(),
+                ),
+            )),
+        },
+    }
+}
+
 /// The events one short-form row stands for: its step's start, and its finish, failure or
 /// skip at `end` (a step with no end was still running when the drill stopped).
-fn short_row(path: &Path, line: usize, get: &dyn Fn(&str) -> Field) -> Result<Vec<Row>, RecordError> {
+fn short_row(path: &Path, header: &Header, line: usize, get: &dyn Fn(&str) -> Field) -> Result<Vec<Row>, RecordError> {
     let (step, start, end, outcome) = (get("step"), get("start"), get("end"), get("outcome"));
     let (team, note) = (get("team"), get("note").text);
-    let ev = |name: &str, at: &Field| Row {
-        line,
-        time: at.clone(),
-        event: Field {
-            text: name.into(),
-            col: outcome.col.max(1),
-        },
-        subject: step.clone(),
-        team: team.clone(),
-        outcome: outcome.text.clone(),
-        note: note.clone(),
+    let ev = |name: &str, at: &Field| -> Result<Row, RecordError> {
+        Ok(Row {
+            line,
+            time: at.clone(),
+            event: Field {
+                text: name.into(),
+                col: outcome.col.max(1),
+            },
+            subject: step.clone(),
+            team: team.clone(),
+            outcome: outcome.text.clone(),
+            note: note.clone(),
+            placed: Some(short_time(path, header, at, line)?),
+        })
     };
     let o = outcome.text.to_ascii_lowercase();
     match o.as_str() {
         "skipped" => {
             let at = if start.text.is_empty() { &end } else { &start };
-            return Ok(vec![ev("step_skipped", at)]);
+            return Ok(vec![ev("step_skipped", at)?]);
         }
         "" | "done" | "ok" | "failed" | "running" => {}
         other => {
@@ -307,8 +406,17 @@ fn short_row(path: &Path, line: usize, get: &dyn Fn(&str) -> Field) -> Result<Ve
             ));
         }
     }
-    let mut out = vec![ev("step_started", &start)];
-    if o == "running" || end.text.is_empty() {
+    let first = ev("step_started", &start)?;
+    if o == "running" && !end.text.is_empty() {
+        return Err(err(
+            path,
+            Kind::Order,
+            (line, end.col),
+            format!("outcome `running` but an end time ({})", end.text),
+            Some("a step still running when the drill stopped has no end: clear the end, or write done or failed".into()),
+        ));
+    }
+    if end.text.is_empty() {
         if o != "running" && !o.is_empty() {
             return Err(err(
                 path,
@@ -318,10 +426,26 @@ fn short_row(path: &Path, line: usize, get: &dyn Fn(&str) -> Field) -> Result<Ve
                 Some("write the end time, or outcome running".into()),
             ));
         }
-        return Ok(out);
+        return Ok(vec![first]);
     }
-    out.push(ev(if o == "failed" { "step_failed" } else { "step_finished" }, &end));
-    Ok(out)
+    let last = ev(if o == "failed" { "step_failed" } else { "step_finished" }, &end)?;
+    if let (Some(a), Some(b)) = (first.placed, last.placed)
+        && b < a - 1e-9
+    {
+        return Err(err(
+            path,
+            Kind::Order,
+            (line, end.col),
+            format!(
+                "step {} ends ({}) before it starts ({})",
+                step.text,
+                end.text.trim(),
+                start.text.trim()
+            ),
+            Some("swap or correct the two times".into()),
+        ));
+    }
+    Ok(vec![first, last])
 }
 
 /// One JSON Lines row: the long form's fields.
@@ -370,6 +494,7 @@ fn jsonl_rows(path: &Path, text: &str) -> Result<Vec<Row>, RecordError> {
             team: f(r.team, "team"),
             outcome: r.outcome,
             note: r.note,
+            placed: None,
         });
     }
     Ok(rows)
@@ -397,6 +522,8 @@ struct Checker<'a> {
     down: Vec<Option<bool>>,
     seen: HashSet<(EventKind, String)>,
     closed: Option<usize>,
+    /// The `stopped` row's line and time, once seen.
+    stopped: Option<(usize, f64)>,
     faulted: bool,
 }
 
@@ -416,6 +543,7 @@ impl<'a> Checker<'a> {
             down: vec![None; sc.services.len()],
             seen: HashSet::new(),
             closed: None,
+            stopped: None,
             faulted: false,
         })
     }
@@ -447,7 +575,15 @@ impl<'a> Checker<'a> {
     }
 
     fn event(&mut self, row: Row) -> Result<RecordEvent, RecordError> {
-        let kind = EventKind::from_name(row.event.text.trim()).ok_or_else(|| {
+        // Hand-written event names: any case, a space or a dash for the underscore.
+        let written: String = row
+            .event
+            .text
+            .trim()
+            .chars()
+            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
+            .collect();
+        let kind = EventKind::from_name(&written).ok_or_else(|| {
             let names: Vec<&str> = EventKind::ALL.iter().map(|(n, _)| *n).collect();
             let close = names.iter().find(|n| similar(&row.event.text, n));
             self.err(
@@ -469,11 +605,27 @@ impl<'a> Checker<'a> {
             ));
         }
         let time = self.time(&row, kind)?;
+        if let Some((line, stop)) = self.stopped {
+            return Err(self.err(
+                Kind::Order,
+                (row.line, row.time.col),
+                format!(
+                    "`{}` at {} is after the drill stopped (line {line}, {})",
+                    kind.name(),
+                    crate::text::clock(time),
+                    crate::text::clock(stop)
+                ),
+                Some("a stopped drill's record ends at the stop: move the stop, or delete this row".into()),
+            ));
+        }
         let subject = self.subject(&row, kind)?;
         let team = self.team(&row.team, row.line)?;
         self.order(&row, kind, &subject, time)?;
         if kind == EventKind::Closed {
             self.closed = Some(row.line);
+        }
+        if kind == EventKind::Stopped {
+            self.stopped = Some((row.line, time));
         }
         Ok(RecordEvent {
             time,
@@ -488,13 +640,36 @@ impl<'a> Checker<'a> {
 
     fn time(&mut self, row: &Row, kind: EventKind) -> Result<f64, RecordError> {
         let at = (row.line, row.time.col);
-        let w = time::read(&row.time.text).map_err(|e| self.err(Kind::BadTime, at, e, None))?;
         let first_fault = kind == EventKind::Fault && !self.faulted;
         self.faulted |= kind == EventKind::Fault;
-        let t = self
-            .timeline
-            .place(w, first_fault)
-            .map_err(|e| self.err(Kind::BadTime, at, e, None))?;
+        let t = match row.placed {
+            Some(t) => t,
+            None => {
+                let w = time::read(&row.time.text).map_err(|e| self.err(Kind::BadTime, at, e, None))?;
+                self.timeline
+                    .place(w, first_fault)
+                    .map_err(|e| self.err(Kind::BadTime, at, e, None))?
+            }
+        };
+        // Every time counts from the first fault: a first fault anywhere but at 0 would
+        // shift every measure by the difference.
+        if first_fault && t.abs() > 1e-9 {
+            let written = row.time.text.trim();
+            return Err(match &self.header.start {
+                Some((s, line, _)) => self.err(
+                    Kind::BadTime,
+                    at,
+                    format!("the first fault is at {written}, but `# start: {s}` (line {line}) says it was at {s}"),
+                    Some("`# start:` is the first fault's clock time: correct one of the two, or delete the `# start:` line".into()),
+                ),
+                None => self.err(
+                    Kind::BadTime,
+                    at,
+                    format!("the first fault is at {written}, but times count from the first fault: it is at 0m"),
+                    Some("write 0m for the first fault and count every other row from it".into()),
+                ),
+            });
+        }
         let show = crate::text::clock(t.abs());
         if t < -1e-9 {
             return Err(self.err(
@@ -581,12 +756,12 @@ impl<'a> Checker<'a> {
             E::ServiceDown | E::ServiceUp => {
                 Subject::Service(lookup("business service", sc.services.iter().map(|s| s.name.as_str()).collect())?)
             }
-            E::Closed if name.is_empty() => Subject::None,
-            E::Closed => {
+            E::Closed | E::Stopped if name.is_empty() => Subject::None,
+            E::Closed | E::Stopped => {
                 return Err(self.err(
                     Kind::Rule,
                     at,
-                    "`closed` has no subject".into(),
+                    format!("`{}` has no subject", kind.name()),
                     Some("leave the subject empty".into()),
                 ));
             }
@@ -626,11 +801,12 @@ impl<'a> Checker<'a> {
                 Some("delete one of the two rows".into()),
             ));
         }
-        let once = matches!(kind, EventKind::Fault | EventKind::Acked | EventKind::Closed);
+        let once = matches!(kind, EventKind::Fault | EventKind::Acked | EventKind::Closed | EventKind::Stopped);
         if once && !self.seen.insert((kind, format!("{subject:?}"))) {
             let what = match kind {
                 EventKind::Fault => "this fault happens",
                 EventKind::Acked => "this team acknowledges",
+                EventKind::Stopped => "the drill stops",
                 _ => "the incident closes",
             };
             return Err(self.err(

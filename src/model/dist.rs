@@ -35,6 +35,10 @@ pub enum Dist {
     Weibull { shape: f64, scale: f64 },
     /// One of these measured values, each equally likely.
     Empirical(Vec<f64>),
+    /// Every draw of `base` plus `by` minutes (`by >= 0`): what `drillsim sweep`'s `+=` makes
+    /// of a distribution that has no location parameter to move (a lognormal, an exponential,
+    /// a Weibull), so that the same random numbers give values exactly `by` longer.
+    Shifted { by: f64, base: Box<Dist> },
 }
 
 impl Dist {
@@ -77,6 +81,7 @@ impl Dist {
                 scale * (-(1.0 - u).ln()).powf(1.0 / shape)
             }
             Dist::Empirical(values) => values[rng.random_range(0..values.len())],
+            Dist::Shifted { by, base } => by + base.sample(rng),
         };
         // NaN (none of the kinds makes one) counts as 0; an overflow stays +inf, for the
         // engine to clamp and count (`sim::draw`).
@@ -95,6 +100,7 @@ impl Dist {
             Dist::Exponential { mean } => *mean,
             Dist::Weibull { shape, scale } => scale * gamma(1.0 + 1.0 / shape),
             Dist::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+            Dist::Shifted { by, base } => by + base.mean(),
         }
     }
 
@@ -138,6 +144,53 @@ impl Dist {
                 scale: scale * k,
             },
             Dist::Empirical(v) => Dist::Empirical(v.iter().map(|x| x * k).collect()),
+            Dist::Shifted { by, base } => Dist::Shifted {
+                by: by * k,
+                base: Box::new(base.scaled(k)),
+            },
+        }
+    }
+
+    /// The same distribution with `d` (>= 0) minutes added to every value: "this step takes
+    /// 30 minutes longer". A kind with a location (fixed, uniform, triangular, PERT, empirical)
+    /// keeps its kind with its values moved; the others become [`Dist::Shifted`]. Either way a
+    /// draw from the same random numbers is exactly `d` longer.
+    pub fn shifted(&self, d: f64) -> Dist {
+        match self {
+            Dist::Fixed(v) => Dist::Fixed(v + d),
+            Dist::Uniform { low, high } => Dist::Uniform {
+                low: low + d,
+                high: high + d,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min + d,
+                mode: mode + d,
+                max: max + d,
+            },
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                alpha,
+                beta,
+            } => Dist::Pert {
+                min: min + d,
+                mode: mode + d,
+                max: max + d,
+                alpha: *alpha,
+                beta: *beta,
+            },
+            Dist::Empirical(v) => Dist::Empirical(v.iter().map(|x| x + d).collect()),
+            Dist::Shifted { by, base } => Dist::Shifted {
+                by: by + d,
+                base: base.clone(),
+            },
+            // A normal's draws are clamped at 0, so moving its mean is not a shift of every
+            // draw; these keep their shape and move as a whole.
+            other => Dist::Shifted {
+                by: d,
+                base: Box::new(other.clone()),
+            },
         }
     }
 }
@@ -249,6 +302,42 @@ mod tests {
             let m = sample_mean(d, 200_000);
             // 200k draws: standard error of the mean is below 0.3% for all these; allow 1%.
             assert!((m - d.mean()).abs() <= 0.01 * d.mean(), "{d:?}: sample mean {m} vs {}", d.mean());
+        }
+    }
+
+    #[test]
+    fn shifting_adds_to_every_draw_from_the_same_numbers() {
+        let kinds = [
+            Dist::Fixed(10.0),
+            Dist::Uniform { low: 1.0, high: 9.0 },
+            Dist::Triangular {
+                min: 1.0,
+                mode: 2.0,
+                max: 8.0,
+            },
+            Dist::Pert {
+                min: 1.0,
+                mode: 2.0,
+                max: 8.0,
+                alpha: 1.0 + 4.0 / 7.0,
+                beta: 5.0 - 4.0 / 7.0,
+            },
+            Dist::Normal { mean: 3.0, sd: 2.0 },
+            Dist::LogNormal { mu: 2.0, sigma: 0.7 },
+            Dist::Exponential { mean: 4.0 },
+            Dist::Weibull { shape: 1.5, scale: 20.0 },
+            Dist::Empirical(vec![3.0, 5.0, 8.0]),
+        ];
+        for d in &kinds {
+            let s = d.shifted(30.0);
+            let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(7), Xoshiro256PlusPlus::seed_from_u64(7));
+            for _ in 0..200 {
+                let (x, y) = (d.sample(&mut a), s.sample(&mut b));
+                assert!((y - x - 30.0).abs() < 1e-9, "{d:?}: {x} then {y}");
+            }
+            assert!((s.mean() - d.mean() - 30.0).abs() < 1e-9, "{d:?}");
+            assert!((s.shifted(5.0).mean() - d.mean() - 35.0).abs() < 1e-9, "{d:?}");
+            assert!((s.scaled(2.0).mean() - 2.0 * (d.mean() + 30.0)).abs() < 1e-9, "{d:?}");
         }
     }
 

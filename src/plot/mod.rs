@@ -13,10 +13,12 @@ mod bars;
 mod dist;
 mod gantt;
 mod png;
+mod sweep;
 
 pub use bars::{Bar, BarChart, OTHERS_GROUP, Tornado, TornadoBar, bars, tornado};
 pub use dist::{CdfChart, HistogramChart, cdf_overlay, histogram};
 pub use gantt::{Gantt, GanttBar, GanttRow, SpanKind, gantt};
+pub use sweep::{TradeOff, TradeOffPoint, TradeOffSeries, trade_off};
 
 use std::sync::Once;
 

@@ -21,6 +21,7 @@ mod raw;
 mod steps;
 mod stores;
 mod teams;
+pub mod vary;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

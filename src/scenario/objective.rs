@@ -150,35 +150,8 @@ pub fn parse(text: &str, sc: &Scenario) -> Result<Objective, ObjectiveError> {
             Some("write e.g. \"recovery p95 <= 4h\"".into()),
         ));
     }
-    // The measure: a fixed name, or services.<name> / stores.<name>, where a name may contain
-    // spaces (the longest known name that fits wins).
-    let (measure, mut rest_at) = measure(text, lead, sc)?;
-    let mut ws: Vec<(usize, &str)> = words(&text[rest_at..]).into_iter().map(|(i, w)| (i + rest_at, w)).collect();
-    // Optional measure word after a service ("downtime", the default; "longest_outage";
-    // "restored") or a store ("data_lost").
-    let mut measure = measure;
-    if let Some(&(i, w)) = ws.first() {
-        let word = match (measure, w.replace('-', "_").as_str()) {
-            (Measure::Downtime(s), "downtime") => Some(Measure::Downtime(s)),
-            (Measure::Downtime(s), "longest_outage") => Some(Measure::LongestOutage(s)),
-            (Measure::Downtime(s), "restored") => Some(Measure::Restored(s)),
-            (Measure::DataLost(s), "data_lost") => Some(Measure::DataLost(s)),
-            _ => None,
-        };
-        if let Some(m) = word {
-            measure = m;
-            ws.remove(0);
-            rest_at = i + w.len();
-        }
-    }
-    let Some(&(si, sw)) = ws.first() else {
-        return Err(err(
-            rest_at..rest_at,
-            format!("objective \"{trimmed}\" has no statistic"),
-            Some(stat_help(measure)),
-        ));
-    };
-    let stat = stat(sw, si, measure, sc)?;
+    let (measure, stat, ws) = subject(text, lead, trimmed, sc)?;
+    let (si, sw) = ws[0];
     // The comparison.
     let Some(&(oi, ow)) = ws.get(1) else {
         return Err(err(
@@ -225,6 +198,68 @@ pub fn parse(text: &str, sc: &Scenario) -> Result<Objective, ObjectiveError> {
         threshold,
         at: String::new(),
     })
+}
+
+/// A sentence's measure, statistic and words from the statistic on.
+type Subject<'t> = (Measure, Statistic, Vec<(usize, &'t str)>);
+
+/// The measure and statistic at the start of a sentence, and the words from the statistic on
+/// (the statistic's word first).
+fn subject<'t>(text: &'t str, lead: usize, trimmed: &str, sc: &Scenario) -> Result<Subject<'t>, ObjectiveError> {
+    // The measure: a fixed name, or services.<name> / stores.<name>, where a name may contain
+    // spaces (the longest known name that fits wins).
+    let (measure, mut rest_at) = measure(text, lead, sc)?;
+    let mut ws: Vec<(usize, &str)> = words(&text[rest_at..]).into_iter().map(|(i, w)| (i + rest_at, w)).collect();
+    // Optional measure word after a service ("downtime", the default; "longest_outage";
+    // "restored") or a store ("data_lost").
+    let mut measure = measure;
+    if let Some(&(i, w)) = ws.first() {
+        let word = match (measure, w.replace('-', "_").as_str()) {
+            (Measure::Downtime(s), "downtime") => Some(Measure::Downtime(s)),
+            (Measure::Downtime(s), "longest_outage") => Some(Measure::LongestOutage(s)),
+            (Measure::Downtime(s), "restored") => Some(Measure::Restored(s)),
+            (Measure::DataLost(s), "data_lost") => Some(Measure::DataLost(s)),
+            _ => None,
+        };
+        if let Some(m) = word {
+            measure = m;
+            ws.remove(0);
+            rest_at = i + w.len();
+        }
+    }
+    let Some(&(si, sw)) = ws.first() else {
+        return Err(err(
+            rest_at..rest_at,
+            format!("objective \"{trimmed}\" has no statistic"),
+            Some(stat_help(measure)),
+        ));
+    };
+    let stat = stat(sw, si, measure, sc)?;
+    Ok((measure, stat, ws))
+}
+
+/// A measure and its statistic as an objective names them, without a comparison
+/// (`recovery p95`, `services.payment rto_met`, `stores.orders data_lost mean`): what
+/// `drillsim sweep --by` ranks variants by. Names are resolved against `sc`.
+pub fn parse_measure(text: &str, sc: &Scenario) -> Result<(Measure, Statistic), ObjectiveError> {
+    let lead = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(err(
+            lead..lead,
+            "empty measure".into(),
+            Some("write e.g. \"recovery p95\" or \"services.payment rto_met\"".into()),
+        ));
+    }
+    let (measure, stat, ws) = subject(text, lead, trimmed, sc)?;
+    if let Some(&(i, w)) = ws.get(1) {
+        return Err(err(
+            i..lead + trimmed.len(),
+            format!("unexpected `{w}` after the statistic"),
+            Some("name a measure and a statistic only, e.g. \"recovery p95\"; no comparison or threshold".into()),
+        ));
+    }
+    Ok((measure, stat))
 }
 
 /// The measure at the start of the sentence; returns it and the byte offset after it.

@@ -17,7 +17,9 @@ use crate::model::objective::{Bound, Measure, Statistic};
 use crate::model::{Scenario, StepId};
 use crate::stats::{Sketch, Summary};
 
-/// Each step's duration in the simulated trials in which it ran, first start to finish.
+/// Each step's duration in the simulated trials in which it ran, first start to finish. A
+/// step that does not apply in a trial (skipped by the engine: its start and finish are the
+/// same instant, with no attempt) is not counted: it did not run, it did not take 0 minutes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepDurations {
     /// Per step of the plan.
@@ -36,7 +38,7 @@ pub fn simulate(sc: &Scenario, seed: u64, range: std::ops::Range<u64>) -> (Summa
         |steps, _, out| {
             for (s, sk) in steps.iter_mut().enumerate() {
                 let (a, b) = (out.start[s], out.finish[s]);
-                if a.is_finite() && b.is_finite() {
+                if out.attempts[s] > 0 && a.is_finite() && b.is_finite() {
                     sk.add(b - a);
                 }
             }
@@ -364,11 +366,15 @@ fn meets(bound: Bound, x: f64, threshold: f64) -> bool {
 /// by another team than their owner.
 fn departures(sc: &Scenario, sum: &Summary, d: &StepDurations, ob: &Observed, closed: bool) -> Vec<Departure> {
     let mut out: Vec<Departure> = ob.unplanned.iter().map(|u| Departure::Unplanned(u.0.clone())).collect();
+    // A step runs in every trial when every trial made an attempt at it: a step whose `when`
+    // does not hold (a step for attacks after a database crash) is skipped by the engine,
+    // with no attempt, and is not part of this exercise's plan.
+    let always = |s: usize| d.steps[s].count() >= sum.trials;
     // Not done: only in a record that runs to the close (a tabletop of the first hour did
     // not get to the rest), and only steps every simulated trial does (a step that waits
     // for a severity level or a kind of fault may rightly not run in this drill).
     for (s, st) in ob.steps.iter().enumerate() {
-        if closed && st.start.is_none() && !st.skipped && d.steps[s].count() >= sum.trials {
+        if closed && st.start.is_none() && !st.skipped && always(s) {
             out.push(Departure::NotDone(s));
         }
     }
@@ -376,7 +382,9 @@ fn departures(sc: &Scenario, sum: &Summary, d: &StepDurations, ob: &Observed, cl
         let Some(started) = st.start else { continue };
         for &d in &sc.steps[s].after {
             let dep = &ob.steps[d];
-            if dep.skipped || (dep.start.is_none() && sum.attempts[d] == 0) {
+            // A step the record never started that the model does not always run did not
+            // apply to this drill: nothing to wait for.
+            if dep.skipped || (dep.start.is_none() && !always(d)) {
                 continue;
             }
             match dep.finish {

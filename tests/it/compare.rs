@@ -78,7 +78,12 @@ fn an_identical_revision_differs_by_exactly_zero_and_exits_0() {
     }
     // The other files a pull request gets.
     let md = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();
-    assert!(md.contains("| ref20.toml | recovery p95 |"), "{md}");
+    // The pull-request comment: the verdict first, the unchanged exercise folded, one line.
+    assert!(md.starts_with("### drillsim compare: **no significant change**\n"), "{md}");
+    assert!(md.contains("No statistic changed beyond its tolerance."), "{md}");
+    let p95 = stats.iter().find(|s| s["statistic"] == "recovery p95").unwrap();
+    let line = format!("| ref20.toml | {0:.1} min | {0:.1} min | 3 |", p95["base"].as_f64().unwrap());
+    assert!(md.contains(&line), "{line} in {md}");
     let csv = std::fs::read_to_string(out_dir.join("ref20.cdf.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + compare::CDF_POINTS);
     let svg = std::fs::read_to_string(out_dir.join("ref20.cdf.svg")).unwrap();

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("trials", 5),
     ("calibrate", 5),
     ("plot", 6),
+    ("sweep", 6),
     ("shard", 6),
     ("report", 7),
 ];
