@@ -258,8 +258,25 @@ pub(super) fn finish(files: &[FileOutcome], r: &Report) -> Result<ExitCode> {
             _ => 0,
         })
         .sum();
+    // How many of them were not met, so "missed: 13 objective(s)" cannot be read as 13 missed.
+    let count = |v: check::Verdict| -> usize {
+        files
+            .iter()
+            .map(|f| match f {
+                FileOutcome::Checked { check, .. } => check.results.iter().filter(|o| o.verdict == v).count(),
+                _ => 0,
+            })
+            .sum()
+    };
+    let (missed, uncertain) = (count(check::Verdict::Missed), count(check::Verdict::NotCertain));
+    let unmet = match (missed, uncertain) {
+        (0, 0) => String::new(),
+        (m, 0) => format!(" ({m} missed)"),
+        (0, u) => format!(" ({u} not certain)"),
+        (m, u) => format!(" ({m} missed, {u} not certain)"),
+    };
     let summary = format!(
-        "{}: {objectives} objective(s) in {} file(s), {elapsed:.2} s{}\n",
+        "{}: {objectives} objective(s){unmet} in {} file(s), {elapsed:.2} s{}\n",
         overall.as_str(),
         files.len(),
         match overall {
