@@ -19,10 +19,21 @@ pub use crate::model::stream::{StreamKey, mix64};
 /// SplitMix64's increment (the golden ratio).
 const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// The generator behind every stream: Xoshiro256++.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The generator behind every stream: Xoshiro256++, with its seeding done lazily.
+///
+/// Most streams of a trial are drawn from once (one normal draw of a step's duration takes
+/// one `u64`), and Xoshiro256++'s first output reads only the first and last words of the
+/// state. So a new stream holds just its seed; the first draw computes those two words, and
+/// only a second draw computes the middle two and catches up with the state update the first
+/// draw deferred. The numbers are exactly Xoshiro256++'s (a test holds them equal to
+/// `rand_xoshiro`'s), at half the seeding cost for a stream drawn once.
+#[derive(Clone, Debug)]
 pub struct StreamRng {
     s: [u64; 4],
+    seed: u64,
+    /// 0: nothing drawn, `s` unset; 1: one output given, `s` holds words 0 and 3 of the
+    /// initial state and the first update is pending; 2: `s` is the whole state.
+    phase: u8,
 }
 
 impl StreamRng {
@@ -31,10 +42,41 @@ impl StreamRng {
     /// one state Xoshiro cannot leave).
     #[inline]
     pub fn from_u64(seed: u64) -> StreamRng {
-        let word = |k: u64| mix64(seed.wrapping_add(PHI.wrapping_mul(k)));
-        StreamRng {
-            s: [word(1), word(2), word(3), word(4)],
-        }
+        StreamRng { s: [0; 4], seed, phase: 0 }
+    }
+
+    /// Word `k` (1 to 4) of the initial state.
+    #[inline(always)]
+    fn word(&self, k: u64) -> u64 {
+        mix64(self.seed.wrapping_add(PHI.wrapping_mul(k)))
+    }
+
+    /// Xoshiro256++'s state update.
+    #[inline(always)]
+    fn update(&mut self) {
+        let s = &mut self.s;
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+    }
+
+    /// The output of the current state.
+    #[inline(always)]
+    fn output(&self) -> u64 {
+        self.s[0].wrapping_add(self.s[3]).rotate_left(23).wrapping_add(self.s[0])
+    }
+
+    /// The second and later draws: complete the state first if it is not yet whole.
+    #[inline(never)]
+    fn complete(&mut self) {
+        self.s[1] = self.word(2);
+        self.s[2] = self.word(3);
+        self.update();
+        self.phase = 2;
     }
 }
 
@@ -47,15 +89,18 @@ impl RngCore for StreamRng {
 
     #[inline]
     fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
+        match self.phase {
+            2 => {}
+            0 => {
+                self.s[0] = self.word(1);
+                self.s[3] = self.word(4);
+                self.phase = 1;
+                return self.output();
+            }
+            _ => self.complete(),
+        }
+        let result = self.output();
+        self.update();
         result
     }
 
@@ -119,6 +164,30 @@ mod tests {
             assert_eq!(a, b);
             assert_eq!(ours.random::<f64>(), theirs.random::<f64>());
             assert_eq!(ours.random_range(0..7usize), theirs.random_range(0..7usize));
+        }
+    }
+
+    #[test]
+    fn a_lazily_seeded_stream_gives_xoshiros_numbers_whatever_is_drawn_first() {
+        for seed in [0, 1, 42, u64::MAX, PHI.wrapping_neg()] {
+            // First a u32, then bytes, then floats: every way into the first and second draw.
+            let (mut ours, mut theirs) = (StreamRng::from_u64(seed), Xoshiro256PlusPlus::seed_from_u64(seed));
+            assert_eq!(ours.next_u32(), theirs.next_u32());
+            assert_eq!(ours.next_u32(), theirs.next_u32());
+            let (mut ours, mut theirs) = (StreamRng::from_u64(seed), Xoshiro256PlusPlus::seed_from_u64(seed));
+            let (mut a, mut b) = ([0u8; 21], [0u8; 21]);
+            ours.fill_bytes(&mut a);
+            theirs.fill_bytes(&mut b);
+            assert_eq!(a, b);
+            let (mut ours, mut theirs) = (StreamRng::from_u64(seed), Xoshiro256PlusPlus::seed_from_u64(seed));
+            for _ in 0..5 {
+                assert_eq!(ours.random::<f64>(), theirs.random::<f64>());
+            }
+            // A clone taken between the first and second draw goes on the same way.
+            let mut ours = StreamRng::from_u64(seed);
+            ours.next_u64();
+            let mut copy = ours.clone();
+            assert_eq!(ours.next_u64(), copy.next_u64());
         }
     }
 
