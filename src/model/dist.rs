@@ -43,7 +43,7 @@ pub enum Dist {
 
 impl Dist {
     /// Draw one value (minutes, `>= 0`; +inf when the draw overflows).
-    #[inline(always)]
+    #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match self {
             Dist::Fixed(v) => *v,
