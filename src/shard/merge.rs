@@ -541,6 +541,145 @@ mod tests {
         assert!(e.contains("part1 (drillsim 0.0.9)"), "{e}");
     }
 
+    /// The entries of a comparison with every kind of entry, and figures JSON has no
+    /// number for (an infinite tolerance, bound and CDF point, a NaN change).
+    fn compare_entries() -> (CompareSettings, Vec<Entry>) {
+        let sc = files("scenarios/ref20.toml").scenario().unwrap();
+        let mut opt = crate::compare::CompareOptions::new(3);
+        opt.trials = 200;
+        opt.resamples = 100;
+        opt.tolerance_minutes = f64::INFINITY;
+        let c = crate::compare::compare(&sc, &sc, &opt);
+        let mut odd = c.clone();
+        odd.rows[0].base = f64::INFINITY;
+        odd.rows[0].interval.hi = f64::INFINITY;
+        odd.rows[1].change = f64::NAN;
+        odd.rows[2].interval.lo = f64::NEG_INFINITY;
+        odd.base_cdf[1000] = f64::INFINITY;
+        odd.candidate_cdf[0] = -0.0;
+        let settings = CompareSettings {
+            trials: 200,
+            seed: None,
+            tolerance_minutes: f64::INFINITY,
+            tolerance_percent: opt.tolerance_percent,
+            confidence: opt.confidence,
+            resamples: 100,
+            base: "a".into(),
+            candidate: "b".into(),
+        };
+        let name = |n: &str| n.to_string();
+        let entries = vec![
+            Entry::Compared {
+                name: name("a.toml"),
+                comparison: Box::new(c),
+            },
+            Entry::OnlyBase { name: name("b.toml") },
+            Entry::OnlyCandidate { name: name("c.toml") },
+            Entry::Bad {
+                name: name("d.toml"),
+                error: "d.toml:1:1: bad".into(),
+            },
+            Entry::BaseInvalid {
+                name: name("e.toml"),
+                error: "main:e.toml:2:2: bad".into(),
+            },
+            Entry::Compared {
+                name: name("f.toml"),
+                comparison: Box::new(odd),
+            },
+        ];
+        (settings, entries)
+    }
+
+    /// The `n` parts of `entries`, each written to a file in `dir` and read back.
+    fn compare_parts(dir: &Path, settings: &CompareSettings, entries: &[Entry], n: u64) -> Vec<(String, ComparePart)> {
+        use crate::shard::partial::{COMPARE_FORMAT, FORMAT_VERSION, IndexedEntry, pair_hash};
+        let list: Vec<(String, bool, bool)> = (0..entries.len()).map(|i| (format!("{i}"), true, true)).collect();
+        (1..=n)
+            .map(|k| {
+                let shard = Shard::new(k, n).unwrap();
+                let part = ComparePart {
+                    format: COMPARE_FORMAT.into(),
+                    format_version: FORMAT_VERSION,
+                    drillsim_version: DRILLSIM_VERSION.into(),
+                    shard,
+                    settings: settings.clone(),
+                    pairs: entries.len(),
+                    pairs_sha256: pair_hash(&list),
+                    skipped: vec!["skipped x.toml: no [exercise] table".into()],
+                    entries: (0..entries.len())
+                        .filter(|&i| shard.takes(i))
+                        .map(|index| IndexedEntry {
+                            index,
+                            entry: entries[index].clone(),
+                        })
+                        .collect(),
+                };
+                let path = dir.join(format!("c{k}.json"));
+                std::fs::write(&path, part.to_text()).unwrap();
+                (format!("c{k}"), ComparePart::read(&path).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compare_parts_round_trip_bit_for_bit_and_merge_in_any_order() {
+        let (settings, entries) = compare_entries();
+        let t = tempfile::tempdir().unwrap();
+        let whole = compare_parts(t.path(), &settings, &entries, 1);
+        // Debug prints every f64 as the shortest text that reads back to it: equal text, equal bits.
+        assert_eq!(format!("{:?}", whole[0].1.entries[5].entry), format!("{:?}", entries[5]));
+        let Entry::Compared { comparison: c, .. } = &whole[0].1.entries[5].entry else {
+            panic!("not compared");
+        };
+        assert_eq!(c.rows[0].base, f64::INFINITY);
+        assert!(c.rows[1].change.is_nan());
+        assert_eq!(c.candidate_cdf[0].to_bits(), (-0.0f64).to_bits());
+        assert_eq!(whole[0].1.settings.tolerance_minutes, f64::INFINITY);
+        for n in 1..=4u64 {
+            let mut ps = compare_parts(t.path(), &settings, &entries, n);
+            ps.reverse();
+            let m = merge_compare(ps).unwrap();
+            assert_eq!(format!("{:?}", m.entries), format!("{entries:?}"), "{n} shards");
+            assert_eq!(m.settings, settings);
+            assert_eq!(m.skipped.len(), 1);
+        }
+    }
+
+    #[test]
+    fn compare_parts_that_do_not_belong_together_are_refused() {
+        let (settings, entries) = compare_entries();
+        let t = tempfile::tempdir().unwrap();
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps.remove(1);
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("shard 2/3 missing"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps[2].1.settings.trials = 300;
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("different options") && e.contains("c3"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps[0].1.pairs_sha256 = "0".repeat(64);
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("different lists of exercise pairs"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 2);
+        ps[1].1.entries[0].index = 0;
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("does not belong to shard 2/2"), "{e}");
+        // A comparison that its part's settings could not have made is named as damaged.
+        let mut ps = compare_parts(t.path(), &settings, &entries, 1);
+        if let Entry::Compared { comparison, .. } = &mut ps[0].1.entries[0].entry {
+            comparison.base_cdf.pop();
+        }
+        let path = t.path().join("damaged.json");
+        std::fs::write(&path, ps[0].1.to_text()).unwrap();
+        let e = ComparePart::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("damaged.json") && e.contains("the comparison of a.toml does not fit"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn parts_of_two_splits_overlap() {
         let f = files("scenarios/ref20.toml");
