@@ -452,3 +452,34 @@ fn compare_shard_flags_are_checked() {
     let e = fails(&["merge", "--compare", "--json", "x.json", "p.json"], 2);
     assert!(e.contains("cannot be used with"), "{e}");
 }
+
+#[test]
+fn compare_shard_auto_reads_gitlabs_variables() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("p.json");
+    let out = drillsim()
+        .args([
+            "compare",
+            "scenarios/plan1",
+            "scenarios/plan2",
+            "-q",
+            "--shard",
+            "auto",
+            "--part",
+            s(&p),
+        ])
+        .args(COMPARE_OPTS)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env("CI_NODE_INDEX", "3")
+        .env("CI_NODE_TOTAL", "3")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("shard 3/3: 1 of 5 exercise pair(s)"));
+    let part: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    assert_eq!(part["format"], "drillsim-compare-part");
+    assert_eq!(part["shard"], serde_json::json!({"index": 3, "count": 3}));
+    assert_eq!(part["entries"][0]["index"], 2);
+}
