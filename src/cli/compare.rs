@@ -11,7 +11,7 @@ use drillsim::check::discover;
 use drillsim::compare::git::BaseCopy;
 use drillsim::compare::summary::{self, Entry, Outcome, Report};
 use drillsim::compare::{self, CompareOptions};
-use drillsim::output::FileSet;
+use drillsim::output::{FileSet, is_stdout};
 use drillsim::plot::{CdfChart, Targets, cdf_overlay};
 use drillsim::scenario::duration::parse_minutes;
 
@@ -46,15 +46,32 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(100..=100_000))]
     resamples: u64,
     /// Folder for summary.md (pull-request comment), compare.json, and per exercise the
-    /// recovery CDFs as <name>.cdf.csv and an overlay <name>.cdf.svg.
-    #[arg(long, default_value = "reports/compare")]
-    out: PathBuf,
+    /// recovery CDFs as <name>.cdf.csv and an overlay <name>.cdf.svg [default: reports/compare].
+    /// Not with --shard: a shard writes only its --part, and `drillsim merge --compare` writes
+    /// these files.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
     #[command(flatten)]
     threads: Threads,
+    /// Compare only shard K of N of the exercise pairs (K from 1 to N; the sorted list of pairs
+    /// dealt round-robin), or `auto` (from the batch engine's variables). Needs --part.
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<drillsim::shard::ShardSpec>,
+    /// With --shard auto where the engine does not tell it: how many shards (else
+    /// DRILLSIM_SHARDS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=drillsim::shard::MAX_SHARDS))]
+    shards: Option<u64>,
+    /// Write the shard's comparisons to this file, for `drillsim merge --compare` (which writes
+    /// --out, prints the table and gives the exit code).
+    #[arg(long, value_name = "PATH")]
+    part: Option<PathBuf>,
 }
+
+/// Where `compare` and `merge --compare` write their files without --out.
+pub(super) const DEFAULT_OUT: &str = "reports/compare";
 
 /// `--tolerance-pct`: 0 or more.
 fn percent(s: &str) -> Result<f64, String> {
@@ -68,6 +85,13 @@ fn percent(s: &str) -> Result<f64, String> {
 type Pair = (String, Option<PathBuf>, Option<PathBuf>);
 
 pub fn exec(a: Args) -> Result<ExitCode> {
+    let sharded = a.shard.is_some() || a.part.is_some() || a.shards.is_some();
+    if sharded && a.out.is_some() {
+        bail!(
+            "--out with --shard: a shard compares only some exercises and writes only its --part\n  help: merge the parts with `drillsim merge --compare PART... --out DIR`, which writes summary.md, compare.json and the CDFs"
+        );
+    }
+    let shard = if sharded { Some(shard_of(&a)?) } else { None };
     let tolerance = parse_minutes(&a.tolerance).map_err(|m| anyhow::anyhow!("--tolerance: {m}"))?;
     // Where the base and the candidate are. The copy of a base revision lives until the end
     // of the command, and is removed on every way out (including a signal).
@@ -90,79 +114,186 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         }
         (None, _) => bail!("give BASE and CANDIDATE, or --base-rev REV and one path (e.g. --base-rev origin/main scenarios/)"),
     };
-    let pairs = pairs(&base_path, &cand_path, copy.as_ref())?;
+    let (pairs, skipped) = pairs(&base_path, &cand_path, copy.as_ref())?;
+    note(&skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
 
     let pool = a.threads.pool()?;
     if a.quiet {
         drillsim::batch::hide_progress();
     }
+    let mut opt = CompareOptions::new(DEFAULT_SEED);
+    opt.trials = a.trials;
+    opt.resamples = a.resamples as usize;
+    opt.confidence = a.confidence;
+    opt.tolerance_minutes = tolerance;
+    opt.tolerance_percent = a.tolerance_pct;
+    let taken: Vec<usize> = (0..pairs.len()).filter(|&i| shard.is_none_or(|s| s.takes(i))).collect();
+    let total = taken.len();
+    let sides = Sides {
+        base: &base_path,
+        cand: &cand_path,
+        copy: copy.as_ref(),
+    };
     let mut entries = Vec::new();
-    let total = pairs.len();
-    for (k, (name, b, c)) in pairs.into_iter().enumerate() {
-        let (b, c) = match (b, c) {
-            (Some(b), Some(c)) => (b, c),
-            (Some(_), None) => {
-                entries.push(Entry::OnlyBase { name });
-                continue;
-            }
-            (None, _) => {
-                entries.push(Entry::OnlyCandidate { name });
-                continue;
-            }
-        };
-        // Exercises found in a folder may include files anywhere in that folder.
-        let in_folder = |p: &Path| p.is_dir().then(|| p.to_path_buf());
-        let (base_root, cand_root) = (in_folder(&base_path), in_folder(&cand_path));
-        let (base, cand) = match (load_in(&b, base_root.as_deref()), load_in(&c, cand_root.as_deref())) {
-            (Ok(b), Ok(c)) => (b, c),
-            (Err(e), _) => {
-                entries.push(match &copy {
-                    Some(m) => Entry::BaseInvalid {
-                        name,
-                        error: m.rewrite(e).to_string(),
-                    },
-                    None => Entry::Bad {
-                        name,
-                        error: e.to_string(),
-                    },
-                });
-                continue;
-            }
-            (_, Err(e)) => {
-                entries.push(Entry::Bad {
-                    name,
-                    error: e.to_string(),
-                });
-                continue;
-            }
-        };
-        let mut opt = CompareOptions::new(a.seed.or(cand.seed).unwrap_or(DEFAULT_SEED));
-        opt.trials = a.trials;
-        opt.resamples = a.resamples as usize;
-        opt.confidence = a.confidence;
-        opt.tolerance_minutes = tolerance;
-        opt.tolerance_percent = a.tolerance_pct;
-        // Both revisions' trials, on one bar per exercise.
-        let bar = drillsim::batch::trials_bar(2 * opt.trials, &format!("{}/{total} ", k + 1));
-        let comparison = pool.install(|| compare::compare_with(&base, &cand, &opt, bar.as_ref()));
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        entries.push(Entry::Compared {
-            name,
-            comparison: Box::new(comparison),
-        });
+    for (k, &i) in taken.iter().enumerate() {
+        let entry = compare_pair(&pairs[i], &sides, a.seed, &opt, &pool, &format!("{}/{total} ", k + 1));
+        entries.push(entry);
     }
     let rep = Report {
         base: base_label,
         candidate: cand_label,
         entries,
     };
-
-    // Files (one set), then the terminal.
-    write_files(&rep, &a.out)?;
-    super::say(&format!("{}wrote {}\n", summary::table(&rep), a.out.join("summary.md").display()))?;
+    let code = match shard {
+        Some(shard) => write_part(&a, shard, &pairs, skipped, taken, rep, &opt)?,
+        None => finish(&rep, a.out.as_deref().unwrap_or(Path::new(DEFAULT_OUT)))?,
+    };
     drop(copy);
+    Ok(code)
+}
+
+/// The shard this comparison is: `--shard K/N`, or `auto` from the engine's variables.
+fn shard_of(a: &Args) -> Result<drillsim::shard::Shard> {
+    use drillsim::shard::{ShardSpec, auto};
+    if a.part.is_none() {
+        bail!(
+            "--shard writes the shard's comparisons: add --part PATH (then merge the parts with `drillsim merge --compare PART... --out DIR`)"
+        );
+    }
+    Ok(match a.shard {
+        Some(ShardSpec::Given(s)) if a.shards.is_some() => bail!("--shards goes with --shard auto (the count is already in --shard {s})"),
+        Some(ShardSpec::Given(s)) => s,
+        Some(ShardSpec::Auto) => auto::from_env(a.shards)?,
+        None if a.shards.is_some() => bail!("--shards goes with --shard auto"),
+        None => bail!("--part writes one shard's comparisons: add --shard K/N (or --shard auto); without them, compare writes --out"),
+    })
+}
+
+/// Where the two sides are read from.
+struct Sides<'a> {
+    base: &'a Path,
+    cand: &'a Path,
+    copy: Option<&'a BaseCopy>,
+}
+
+/// One pair's entry: compared, or why not. `bar_prefix` numbers it on the progress bar.
+fn compare_pair(
+    (name, b, c): &Pair,
+    sides: &Sides<'_>,
+    seed: Option<u64>,
+    opt: &CompareOptions,
+    pool: &rayon::ThreadPool,
+    bar_prefix: &str,
+) -> Entry {
+    let name = name.clone();
+    let (b, c) = match (b, c) {
+        (Some(b), Some(c)) => (b, c),
+        (Some(_), None) => return Entry::OnlyBase { name },
+        (None, _) => return Entry::OnlyCandidate { name },
+    };
+    // Exercises found in a folder may include files anywhere in that folder.
+    let in_folder = |p: &Path| p.is_dir().then(|| p.to_path_buf());
+    let (base_root, cand_root) = (in_folder(sides.base), in_folder(sides.cand));
+    let (base, cand) = match (load_in(b, base_root.as_deref()), load_in(c, cand_root.as_deref())) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) => {
+            return match sides.copy {
+                Some(m) => Entry::BaseInvalid {
+                    name,
+                    error: m.rewrite(e).to_string(),
+                },
+                None => Entry::Bad {
+                    name,
+                    error: e.to_string(),
+                },
+            };
+        }
+        (_, Err(e)) => {
+            return Entry::Bad {
+                name,
+                error: e.to_string(),
+            };
+        }
+    };
+    let opt = CompareOptions {
+        seed: seed.or(cand.seed).unwrap_or(DEFAULT_SEED),
+        ..opt.clone()
+    };
+    // Both revisions' trials, on one bar per exercise.
+    let bar = drillsim::batch::trials_bar(2 * opt.trials, bar_prefix);
+    let comparison = pool.install(|| compare::compare_with(&base, &cand, &opt, bar.as_ref()));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Entry::Compared {
+        name,
+        comparison: Box::new(comparison),
+    }
+}
+
+/// Write a shard's part: its entries at their places in the whole list of pairs. The shard's
+/// own entries are printed for its log; the files, verdict and exit code are the merge's.
+fn write_part(
+    a: &Args,
+    shard: drillsim::shard::Shard,
+    pairs: &[Pair],
+    skipped: Vec<String>,
+    taken: Vec<usize>,
+    rep: Report,
+    opt: &CompareOptions,
+) -> Result<ExitCode> {
+    use drillsim::shard::partial::{self, ComparePart, CompareSettings, IndexedEntry};
+    let Some(path) = &a.part else {
+        bail!("--shard needs --part PATH");
+    };
+    let list: Vec<(String, bool, bool)> = pairs.iter().map(|(n, b, c)| (n.clone(), b.is_some(), c.is_some())).collect();
+    let table = summary::entries_table(&rep);
+    let part = ComparePart {
+        format: partial::COMPARE_FORMAT.into(),
+        format_version: partial::FORMAT_VERSION,
+        drillsim_version: partial::DRILLSIM_VERSION.into(),
+        shard,
+        settings: CompareSettings {
+            trials: opt.trials,
+            seed: a.seed,
+            tolerance_minutes: opt.tolerance_minutes,
+            tolerance_percent: opt.tolerance_percent,
+            confidence: opt.confidence,
+            resamples: opt.resamples as u64,
+            base: rep.base,
+            candidate: rep.candidate,
+        },
+        pairs: pairs.len(),
+        pairs_sha256: partial::pair_hash(&list),
+        skipped,
+        entries: taken
+            .into_iter()
+            .zip(rep.entries)
+            .map(|(index, entry)| IndexedEntry { index, entry })
+            .collect(),
+    };
+    let mut set = FileSet::new();
+    set.add(path, part.to_text().into_bytes());
+    set.write()?;
+    let line = format!(
+        "{table}shard {shard}: {} of {} exercise pair(s): {} (merge the parts with `drillsim merge --compare PART... --out DIR` for the files, the result and the exit code)\n",
+        part.entries.len(),
+        pairs.len(),
+        path.display()
+    );
+    if is_stdout(path) {
+        note(&line)?
+    } else {
+        super::say(&line)?
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write a comparison's files into `out` (one set), print its table, and give its exit code
+/// (1 worse, 2 bad input, else 0): the one ending of `compare` and of `merge --compare`.
+pub(super) fn finish(rep: &Report, out: &Path) -> Result<ExitCode> {
+    write_files(rep, out)?;
+    super::say(&format!("{}wrote {}\n", summary::table(rep), out.join("summary.md").display()))?;
     Ok(match rep.overall() {
         Outcome::Worse => ExitCode::from(1),
         Outcome::BadInput => ExitCode::from(2),
@@ -170,8 +301,9 @@ pub fn exec(a: Args) -> Result<ExitCode> {
     })
 }
 
-/// The exercises to compare, paired by their path inside the folders (or the two files).
-fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<Vec<Pair>> {
+/// The exercises to compare, paired by their path inside the folders (or the two files), and
+/// what the search passed over on either side, each said once.
+fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<(Vec<Pair>, Vec<String>)> {
     let cand_is_dir = cand_path.is_dir();
     let base_exists = base_path.exists();
     if base_exists && copy.is_none() && base_path.is_dir() != cand_is_dir {
@@ -182,11 +314,10 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| cand_path.display().to_string());
-        return Ok(vec![(
-            name,
-            base_exists.then(|| base_path.to_path_buf()),
-            Some(cand_path.to_path_buf()),
-        )]);
+        return Ok((
+            vec![(name, base_exists.then(|| base_path.to_path_buf()), Some(cand_path.to_path_buf()))],
+            Vec::new(),
+        ));
     }
     // Files passed over on either side, each said once.
     let mut notes = BTreeSet::new();
@@ -196,7 +327,7 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
         }
         let found = discover::find(root).with_context(|| format!("cannot read {}", label(root)))?;
         for s in &found.skipped {
-            notes.insert(format!("skipped {}: {}\n", label(&s.path), s.reason));
+            notes.insert(format!("skipped {}: {}", label(&s.path), s.reason));
         }
         Ok(found.exercises.iter().map(|f| rel_name(f, root)).collect())
     };
@@ -206,16 +337,19 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
     };
     let bs = list(base_path, &base_shown)?;
     let cs = list(cand_path, &discover::shown)?;
-    let notes: String = notes.into_iter().collect();
-    note(&match copy {
-        Some(c) => c.relabel(&notes),
-        None => notes,
-    })?;
+    let skipped: Vec<String> = notes
+        .into_iter()
+        .map(|n| match copy {
+            Some(c) => c.relabel(&n),
+            None => n,
+        })
+        .collect();
     let all: BTreeSet<&String> = bs.iter().chain(&cs).collect();
     if all.is_empty() {
+        note(&skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
         bail!("no exercise files found in {}", cand_path.display());
     }
-    Ok(all
+    let pairs = all
         .into_iter()
         .map(|name| {
             (
@@ -224,7 +358,8 @@ fn pairs(base_path: &Path, cand_path: &Path, copy: Option<&BaseCopy>) -> Result<
                 cs.contains(name).then(|| cand_path.join(name)),
             )
         })
-        .collect())
+        .collect();
+    Ok((pairs, skipped))
 }
 
 /// summary.md, compare.json and each exercise's CDFs, written as one set; CDF files of

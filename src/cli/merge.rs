@@ -7,6 +7,10 @@
 //! representative trial are re-run here, from the carried files, on the same trials with the
 //! same random numbers as `run` would use (the report says which trials and seed), so they are
 //! the same too. Only `timing` differs: it is the shards' compute, summed.
+//!
+//! A check's parts (`--check`) and a comparison's (`--compare`) carry their entries' results;
+//! the merge puts them back in the order of the whole list and ends as `check` and `compare`
+//! end, with the same files, table and exit code.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,21 +20,27 @@ use anyhow::{Result, bail};
 
 use super::Threads;
 use drillsim::batch::MAX_TRIALS;
+use drillsim::compare::summary::Report;
 use drillsim::output::{FileSet, is_stdout};
 use drillsim::report::{self, Formats, full, json::Timing};
 use drillsim::sensitivity;
-use drillsim::shard::merge::{merge_check, merge_run};
-use drillsim::shard::partial::{CheckPart, Partial, ScenarioFiles};
+use drillsim::shard::merge::{merge_check, merge_compare, merge_run};
+use drillsim::shard::partial::{CheckPart, ComparePart, Partial, ScenarioFiles};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The part files the shards wrote (`run --partial` or, with --check, `check --part`),
-    /// in any order.
+    /// The part files the shards wrote (`run --partial`; with --check, `check --part`; with
+    /// --compare, `compare --part`), in any order.
     #[arg(required = true, value_name = "PART")]
     parts: Vec<PathBuf>,
     /// The parts are a check's (`drillsim check --shard K/N --part PATH`).
     #[arg(long)]
     check: bool,
+    /// The parts are a comparison's (`drillsim compare ... --shard K/N --part PATH`): write
+    /// what `compare` writes into --out DIR (default reports/compare), print its table, exit
+    /// with its code (1 worse, 2 bad input).
+    #[arg(long, conflicts_with_all = ["check", "scenario", "json", "junit", "format", "sensitivity_trials"])]
+    compare: bool,
     /// The scenario the parts must be of (refused if its files differ); the report names it.
     /// Without it the files the parts carry are used.
     #[arg(long, value_name = "FILE", conflicts_with = "check")]
@@ -43,6 +53,7 @@ pub struct Args {
     #[arg(long, requires = "check")]
     junit: Option<PathBuf>,
     /// Write the run's report into DIR (as `run --out`); without DIR, into reports/<scenario>/.
+    /// With --compare: the comparison's folder (as `compare --out`).
     #[arg(long, short = 'o', value_name = "DIR", num_args = 0..=1, conflicts_with = "check")]
     out: Option<Option<PathBuf>>,
     /// Which report files to write (as `run --format`). Implies --out.
@@ -59,6 +70,9 @@ pub struct Args {
 pub fn exec(a: Args) -> Result<ExitCode> {
     if a.check {
         return check(a);
+    }
+    if a.compare {
+        return compare(a);
     }
     if let Some(Some(dir)) = &a.out {
         super::run::out_is_a_folder(dir)?;
@@ -154,5 +168,25 @@ fn check(a: Args) -> Result<ExitCode> {
             json: a.json.clone(),
             elapsed: m.elapsed_seconds,
         },
+    )
+}
+
+/// `merge --compare`: the comparison's files in --out, its table and exit code, as one
+/// unsharded `compare`.
+fn compare(a: Args) -> Result<ExitCode> {
+    let mut parts = Vec::new();
+    for p in &a.parts {
+        parts.push((p.display().to_string(), ComparePart::read(p)?));
+    }
+    let m = merge_compare(parts)?;
+    super::note(&m.skipped.iter().map(|s| format!("{s}\n")).collect::<String>())?;
+    let out = a.out.flatten().unwrap_or_else(|| PathBuf::from(super::compare::DEFAULT_OUT));
+    super::compare::finish(
+        &Report {
+            base: m.settings.base,
+            candidate: m.settings.candidate,
+            entries: m.entries,
+        },
+        &out,
     )
 }

@@ -77,7 +77,7 @@ enum Command {
     Check(check::Args),
     /// Compare two revisions of a plan trial by trial; exit 1 on a significant regression.
     #[command(
-        after_help = "Examples:\n  drillsim compare old/plan.toml new/plan.toml\n  drillsim compare --base-rev origin/main scenarios/plan1 --out compare/"
+        after_help = "Examples:\n  drillsim compare old/plan.toml new/plan.toml\n  drillsim compare --base-rev origin/main scenarios/plan1 --out compare/\n  drillsim compare --base-rev origin/main scenarios/ --shard auto --part parts/compare.json"
     )]
     Compare(compare::Args),
     /// Place real drills' records in the plan's simulated distributions.
@@ -105,9 +105,9 @@ enum Command {
         after_help = "Examples:\n  drillsim import pagerduty scenarios/plan1/drills/pagerduty/log_entries.json --map scenarios/plan1/drills/pagerduty/map.toml\n  drillsim import pagerduty log.json --map map.toml --scenario scenarios/plan1/system-failure.toml -o drill.csv"
     )]
     Import(import::Args),
-    /// Merge the parts that shards wrote (run --shard, check --shard) into one run's output.
+    /// Merge the parts that shards wrote (run, check or compare --shard) into one run's output.
     #[command(
-        after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml"
+        after_help = "Examples:\n  drillsim run scenarios/ref20.toml -n 1000000 --shard 1/4 --partial parts/1.json\n  drillsim merge parts/1.json parts/2.json parts/3.json parts/4.json --json summary.json --out reports/ref20\n  drillsim check scenarios/ --shard auto --part parts/check-1.json\n  drillsim merge --check parts/check-1.json parts/check-2.json --junit junit.xml\n  drillsim compare --base-rev origin/main scenarios/ --shard 2/3 --part parts/compare-2.json\n  drillsim merge --compare parts/compare-1.json parts/compare-2.json parts/compare-3.json --out compare/"
     )]
     Merge(merge::Args),
     /// Write an exercise folder to start from: a template, or a Backstage catalog or Compose file.

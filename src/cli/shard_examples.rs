@@ -101,7 +101,8 @@ fn commands_in(text: &str, out: &mut Vec<Vec<String>>) {
     for line in joined.lines() {
         let w = words(line);
         if let Some(i) = w.iter().position(|t| t == "drillsim" || t.ends_with("/drillsim"))
-            && w.get(i + 1).is_some_and(|s| ["run", "merge", "check"].contains(&s.as_str()))
+            && w.get(i + 1)
+                .is_some_and(|s| ["run", "merge", "check", "compare"].contains(&s.as_str()))
         {
             let mut cmd = vec!["drillsim".to_string()];
             cmd.extend(w[i + 1..].iter().cloned());
@@ -152,7 +153,10 @@ fn every_drillsim_command_in_the_shard_examples_parses() {
     for (file, want) in [
         ("examples/shards/slurm.sbatch", &["merge", "run"][..]),
         ("examples/shards/kubernetes-indexed-job.yaml", &["run", "merge"]),
-        ("examples/shards/gitlab-ci.yml", &["check", "merge", "run", "merge"]),
+        (
+            "examples/shards/gitlab-ci.yml",
+            &["check", "merge", "run", "merge", "compare", "merge"],
+        ),
         ("examples/github-actions/shards.yml", &["run", "merge"]),
     ] {
         let cmds = commands(file);

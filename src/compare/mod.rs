@@ -46,6 +46,7 @@ use crate::model::Scenario;
 use crate::sim::rng::{TrialStreams, mix64};
 use crate::sim::{Workspace, run_trial};
 use crate::stats::interval::Interval;
+use crate::stats::wire::float;
 use indicatif::ProgressBar;
 
 /// Default number of paired trials.
@@ -60,7 +61,8 @@ pub const DEFAULT_TOLERANCE_MINUTES: f64 = 1.0;
 pub const DEFAULT_TOLERANCE_PERCENT: f64 = 0.5;
 
 /// How to compare.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompareOptions {
     /// Seed of both runs (and of the bootstrap).
     pub seed: u64,
@@ -69,10 +71,13 @@ pub struct CompareOptions {
     /// Bootstrap resamples.
     pub resamples: usize,
     /// Confidence level of the intervals, e.g. 0.95.
+    #[serde(with = "float")]
     pub confidence: f64,
     /// Changes of a statistic in minutes below this many minutes do not count.
+    #[serde(with = "float")]
     pub tolerance_minutes: f64,
     /// Changes below this percentage of the base value do not count.
+    #[serde(with = "float")]
     pub tolerance_percent: f64,
 }
 
@@ -91,7 +96,7 @@ impl CompareOptions {
 }
 
 /// A statistic's change, or the comparison's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// Significantly better, beyond the tolerance.
     Better,
@@ -122,7 +127,8 @@ pub enum Stat {
 }
 
 /// One compared statistic.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Row {
     /// E.g. "recovery p95", "services.payment rto_met", "stores.orders data_lost mean".
     pub label: String,
@@ -131,21 +137,27 @@ pub struct Row {
     /// Whether a larger value is worse (time, data lost) or better (RTO met).
     pub higher_is_worse: bool,
     /// The base's value.
+    #[serde(with = "float")]
     pub base: f64,
     /// The candidate's value.
+    #[serde(with = "float")]
     pub candidate: f64,
     /// Candidate minus base, on paired trials.
+    #[serde(with = "float")]
     pub change: f64,
     /// Bootstrap interval of the change.
     pub interval: Interval,
     /// Changes within +- margin do not count.
+    #[serde(with = "float")]
     pub margin: f64,
     /// The verdict.
     pub verdict: Change,
 }
 
-/// A whole comparison of one exercise.
-#[derive(Clone, Debug)]
+/// A whole comparison of one exercise. Its serde form (a compare shard's part) carries every
+/// `f64` bit for bit, infinite and NaN ones as words ([`float`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Comparison {
     /// Base scenario name.
     pub base_name: String,
@@ -161,12 +173,16 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// Recovery time of the base at the quantiles 0, 0.1%, ..., 100% ([`CDF_POINTS`] values),
     /// for the CDF overlay.
+    #[serde(with = "float::vec")]
     pub base_cdf: Vec<f64>,
     /// The same for the candidate.
+    #[serde(with = "float::vec")]
     pub candidate_cdf: Vec<f64>,
     /// Recovery times of the base's trials, as a sketch (for the CDF overlay chart).
+    #[serde(with = "crate::stats::wire::sketch")]
     pub base_recovery: crate::stats::Sketch,
     /// Recovery times of the candidate's trials.
+    #[serde(with = "crate::stats::wire::sketch")]
     pub candidate_recovery: crate::stats::Sketch,
 }
 

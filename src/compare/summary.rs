@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::{CDF_POINTS, Change, Comparison, Row};
 
 /// One exercise of a comparison (two files, or a file found in both plan folders).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum Entry {
     /// Compared.
     Compared {
@@ -158,6 +159,14 @@ pub(super) fn settings(c: &Comparison) -> String {
 
 /// The terminal table.
 pub fn table(r: &Report) -> String {
+    let mut out = entries_table(r);
+    let _ = writeln!(out, "result: {}", r.overall().as_str());
+    out
+}
+
+/// The terminal table without its last line, the overall result (a compare shard's log: its
+/// entries are only some of the comparison's).
+pub fn entries_table(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "base:      {}\ncandidate: {}\n", r.base, r.candidate);
     for e in &r.entries {
@@ -211,7 +220,6 @@ pub fn table(r: &Report) -> String {
             }
         }
     }
-    let _ = writeln!(out, "result: {}", r.overall().as_str());
     out
 }
 

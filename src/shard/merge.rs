@@ -5,13 +5,15 @@
 //! for a check. Their ranges must cover the run exactly once: a gap (a shard that failed or was
 //! not collected) and an overlap (a shard collected twice, or parts of two different splits)
 //! are refused, naming the parts and the trials, and saying which shard to run again. Within
-//! those rules the order of the parts does not matter: summaries merge exactly.
+//! those rules the order of the parts does not matter: summaries merge exactly. A comparison's
+//! parts are merged as a check's: the same list of pairs and options, every shard once.
 
 use std::collections::BTreeMap;
 
-use super::partial::{CheckPart, CheckSettings, DRILLSIM_VERSION, PartTiming, Partial, ScenarioFiles};
+use super::partial::{CheckPart, CheckSettings, ComparePart, CompareSettings, DRILLSIM_VERSION, PartTiming, Partial, ScenarioFiles};
 use super::{Shard, ShardError};
 use crate::check::results::FileOutcome;
+use crate::compare::summary::Entry;
 use crate::model::Scenario;
 use crate::stats::Summary;
 
@@ -44,6 +46,17 @@ pub struct MergedCheck {
     pub skipped: Vec<String>,
     /// The parts' seconds, summed.
     pub elapsed_seconds: f64,
+}
+
+/// A comparison merged from its parts.
+#[derive(Debug)]
+pub struct MergedCompare {
+    /// The options the comparison ran with (and the base's and candidate's labels).
+    pub settings: CompareSettings,
+    /// Every pair's entry, in the order of the sorted list of pairs.
+    pub entries: Vec<Entry>,
+    /// What the search passed over.
+    pub skipped: Vec<String>,
 }
 
 fn mismatch(lines: Vec<String>) -> ShardError {
@@ -83,20 +96,10 @@ pub fn merge_run(parts: Vec<(String, Partial)>, expected: Option<&ScenarioFiles>
     if parts.is_empty() {
         return Err(mismatch(vec!["no parts to merge".into()]));
     }
-    let other_version: Vec<String> = parts
-        .iter()
-        .filter(|(_, p)| p.drillsim_version != DRILLSIM_VERSION)
-        .map(|(n, p)| format!("{n} (drillsim {})", p.drillsim_version))
-        .collect();
-    if !other_version.is_empty() {
-        return Err(mismatch(vec![
-            format!(
-                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
-                other_version.join(", ")
-            ),
-            "help: merge with the drillsim that wrote them, or run every shard with this one (versions may differ in their numbers)".into(),
-        ]));
-    }
+    one_drillsim(
+        parts.iter().map(|(n, p)| (n.as_str(), p.drillsim_version.as_str())),
+        "merge with the drillsim that wrote them, or run every shard with this one (versions may differ in their numbers)",
+    )?;
     same(
         &parts,
         "scenarios",
@@ -241,26 +244,95 @@ fn coverage(parts: &[(String, Partial)]) -> Result<(), ShardError> {
     Err(mismatch(lines))
 }
 
+/// Refuse parts written by another drillsim than this one, naming them.
+fn one_drillsim<'a>(versions: impl Iterator<Item = (&'a str, &'a str)>, advice: &str) -> Result<(), ShardError> {
+    let other: Vec<String> = versions
+        .filter(|(_, v)| *v != DRILLSIM_VERSION)
+        .map(|(n, v)| format!("{n} (drillsim {v})"))
+        .collect();
+    if other.is_empty() {
+        return Ok(());
+    }
+    Err(mismatch(vec![
+        format!(
+            "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
+            other.join(", ")
+        ),
+        format!("help: {advice}"),
+    ]))
+}
+
+/// One shard's items of a list dealt round-robin, each with its index in the list.
+struct Dealt<'a, T> {
+    name: &'a str,
+    shard: Shard,
+    items: Vec<(usize, &'a T)>,
+}
+
+/// The whole list of `len` items from the parts of one split (their shard counts already
+/// agree): refused, naming the parts, when a shard is collected twice or missing (then
+/// `rerun(count)` says how to write it again) or an item is not its shard's. `whole` names the
+/// list, e.g. "the check's 12 exercise(s)".
+fn deal<T: Clone>(parts: &[Dealt<'_, T>], len: usize, whole: &str, rerun: impl Fn(u64) -> String) -> Result<Vec<T>, ShardError> {
+    let count = parts.first().map_or(1, |p| p.shard.count);
+    let mut by_shard: BTreeMap<u64, &str> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for p in parts {
+        if let Some(prev) = by_shard.insert(p.shard.index, p.name) {
+            problems.push(format!("{prev} and {} are both shard {}: collect each shard once", p.name, p.shard));
+        }
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !by_shard.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "shard {} missing (a shard failed or its file was not collected): run {} again for it",
+            missing.join(", "),
+            rerun(count)
+        ));
+    }
+    let mut out: Vec<Option<T>> = vec![None; len];
+    for p in parts {
+        for &(index, item) in &p.items {
+            let ok = index < len && p.shard.takes(index) && out[index].is_none();
+            if !ok {
+                problems.push(format!(
+                    "{}: entry {index} does not belong to shard {}: the file is damaged",
+                    p.name, p.shard
+                ));
+                continue;
+            }
+            out[index] = Some(item.clone());
+        }
+    }
+    if problems.is_empty()
+        && let Some(i) = out.iter().position(Option::is_none)
+    {
+        problems.push(format!(
+            "entry {i} of the list is in no part: the part of shard {} is damaged",
+            i as u64 % count + 1
+        ));
+    }
+    if !problems.is_empty() {
+        let mut lines = vec![format!("the parts do not cover {whole} exactly once:")];
+        lines.extend(problems.into_iter().map(|p| format!("  {p}")));
+        return Err(mismatch(lines));
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
 /// Merge the parts of one check (`(name, part)`, in any order) into the outcomes of every
 /// exercise in the order of the discovered list.
 pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, ShardError> {
     if parts.is_empty() {
         return Err(mismatch(vec!["no parts to merge".into()]));
     }
-    let other_version: Vec<String> = parts
-        .iter()
-        .filter(|(_, p)| p.drillsim_version != DRILLSIM_VERSION)
-        .map(|(n, p)| format!("{n} (drillsim {})", p.drillsim_version))
-        .collect();
-    if !other_version.is_empty() {
-        return Err(mismatch(vec![
-            format!(
-                "written by another drillsim than this one ({DRILLSIM_VERSION}): {}",
-                other_version.join(", ")
-            ),
-            "help: merge with the drillsim that wrote them, or check every shard with this one".into(),
-        ]));
-    }
+    one_drillsim(
+        parts.iter().map(|(n, p)| (n.as_str(), p.drillsim_version.as_str())),
+        "merge with the drillsim that wrote them, or check every shard with this one",
+    )?;
     same(
         &parts,
         "exercise lists",
@@ -282,58 +354,75 @@ pub fn merge_check(parts: Vec<(String, CheckPart)>) -> Result<MergedCheck, Shard
     same(&parts, "shard counts", "merge the parts of one --shard split", |p| {
         format!("{} shards", p.shard.count)
     })?;
-    let count = parts[0].1.shard.count;
     let entries = parts[0].1.entries;
-    let mut by_shard: BTreeMap<u64, &str> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (name, p) in &parts {
-        if let Some(prev) = by_shard.insert(p.shard.index, name) {
-            problems.push(format!("{prev} and {name} are both shard {}: collect each shard once", p.shard));
-        }
-    }
-    let missing: Vec<String> = (1..=count)
-        .filter(|k| !by_shard.contains_key(k))
-        .map(|k| format!("{k}/{count}"))
+    let dealt: Vec<Dealt<'_, FileOutcome>> = parts
+        .iter()
+        .map(|(name, p)| Dealt {
+            name,
+            shard: p.shard,
+            items: p.outcomes.iter().map(|o| (o.index, &o.outcome)).collect(),
+        })
         .collect();
-    if !missing.is_empty() {
-        problems.push(format!(
-            "shard {} missing (a shard failed or its file was not collected): run `drillsim check PATH... --shard K/{count} --part FILE` again for it",
-            missing.join(", ")
-        ));
-    }
-    let mut outcomes: Vec<Option<FileOutcome>> = vec![None; entries];
-    for (name, p) in &parts {
-        for o in &p.outcomes {
-            let ok = o.index < entries && p.shard.takes(o.index) && outcomes[o.index].is_none();
-            if !ok {
-                problems.push(format!(
-                    "{name}: entry {} does not belong to shard {}: the file is damaged",
-                    o.index, p.shard
-                ));
-                continue;
-            }
-            outcomes[o.index] = Some(o.outcome.clone());
-        }
-    }
-    if problems.is_empty()
-        && let Some(i) = outcomes.iter().position(Option::is_none)
-    {
-        problems.push(format!(
-            "entry {i} of the list is in no part: the part of shard {} is damaged",
-            i as u64 % count + 1
-        ));
-    }
-    if !problems.is_empty() {
-        let mut lines = vec![format!("the parts do not cover the check's {entries} exercise(s) exactly once:")];
-        lines.extend(problems.into_iter().map(|p| format!("  {p}")));
-        return Err(mismatch(lines));
-    }
+    let outcomes = deal(&dealt, entries, &format!("the check's {entries} exercise(s)"), |count| {
+        format!("`drillsim check PATH... --shard K/{count} --part FILE`")
+    })?;
     let first = &parts[0].1;
     Ok(MergedCheck {
         settings: first.settings.clone(),
-        outcomes: outcomes.into_iter().flatten().collect(),
+        outcomes,
         skipped: first.skipped.clone(),
         elapsed_seconds: parts.iter().map(|(_, p)| p.elapsed_seconds).sum(),
+    })
+}
+
+/// Merge the parts of one comparison (`(name, part)`, in any order) into the entries of every
+/// pair, in the order of the sorted list of pairs: the entries one `drillsim compare` makes.
+pub fn merge_compare(parts: Vec<(String, ComparePart)>) -> Result<MergedCompare, ShardError> {
+    if parts.is_empty() {
+        return Err(mismatch(vec!["no parts to merge".into()]));
+    }
+    one_drillsim(
+        parts.iter().map(|(n, p)| (n.as_str(), p.drillsim_version.as_str())),
+        "merge with the drillsim that wrote them, or compare every shard with this one",
+    )?;
+    same(
+        &parts,
+        "lists of exercise pairs",
+        "run every shard with the same BASE and CANDIDATE (or --base-rev and path), from the same folder, on the same checkout",
+        |p| {
+            format!(
+                "{} pair(s), list sha256 {}",
+                p.pairs,
+                &p.pairs_sha256[..16.min(p.pairs_sha256.len())]
+            )
+        },
+    )?;
+    same(
+        &parts,
+        "options",
+        "run every shard with the same --trials, --seed, --tolerance, --tolerance-pct, --confidence, --resamples and paths",
+        |p| format!("{:?}", p.settings),
+    )?;
+    same(&parts, "shard counts", "merge the parts of one --shard split", |p| {
+        format!("{} shards", p.shard.count)
+    })?;
+    let pairs = parts[0].1.pairs;
+    let dealt: Vec<Dealt<'_, Entry>> = parts
+        .iter()
+        .map(|(name, p)| Dealt {
+            name,
+            shard: p.shard,
+            items: p.entries.iter().map(|e| (e.index, &e.entry)).collect(),
+        })
+        .collect();
+    let entries = deal(&dealt, pairs, &format!("the comparison's {pairs} exercise pair(s)"), |count| {
+        format!("`drillsim compare BASE CANDIDATE --shard K/{count} --part FILE` (with the same options)")
+    })?;
+    let first = &parts[0].1;
+    Ok(MergedCompare {
+        settings: first.settings.clone(),
+        entries,
+        skipped: first.skipped.clone(),
     })
 }
 
@@ -450,6 +539,145 @@ mod tests {
         ps[0].1.drillsim_version = "0.0.9".into();
         let e = merge_run(ps, None).unwrap_err().to_string();
         assert!(e.contains("part1 (drillsim 0.0.9)"), "{e}");
+    }
+
+    /// The entries of a comparison with every kind of entry, and figures JSON has no
+    /// number for (an infinite tolerance, bound and CDF point, a NaN change).
+    fn compare_entries() -> (CompareSettings, Vec<Entry>) {
+        let sc = files("scenarios/ref20.toml").scenario().unwrap();
+        let mut opt = crate::compare::CompareOptions::new(3);
+        opt.trials = 200;
+        opt.resamples = 100;
+        opt.tolerance_minutes = f64::INFINITY;
+        let c = crate::compare::compare(&sc, &sc, &opt);
+        let mut odd = c.clone();
+        odd.rows[0].base = f64::INFINITY;
+        odd.rows[0].interval.hi = f64::INFINITY;
+        odd.rows[1].change = f64::NAN;
+        odd.rows[2].interval.lo = f64::NEG_INFINITY;
+        odd.base_cdf[1000] = f64::INFINITY;
+        odd.candidate_cdf[0] = -0.0;
+        let settings = CompareSettings {
+            trials: 200,
+            seed: None,
+            tolerance_minutes: f64::INFINITY,
+            tolerance_percent: opt.tolerance_percent,
+            confidence: opt.confidence,
+            resamples: 100,
+            base: "a".into(),
+            candidate: "b".into(),
+        };
+        let name = |n: &str| n.to_string();
+        let entries = vec![
+            Entry::Compared {
+                name: name("a.toml"),
+                comparison: Box::new(c),
+            },
+            Entry::OnlyBase { name: name("b.toml") },
+            Entry::OnlyCandidate { name: name("c.toml") },
+            Entry::Bad {
+                name: name("d.toml"),
+                error: "d.toml:1:1: bad".into(),
+            },
+            Entry::BaseInvalid {
+                name: name("e.toml"),
+                error: "main:e.toml:2:2: bad".into(),
+            },
+            Entry::Compared {
+                name: name("f.toml"),
+                comparison: Box::new(odd),
+            },
+        ];
+        (settings, entries)
+    }
+
+    /// The `n` parts of `entries`, each written to a file in `dir` and read back.
+    fn compare_parts(dir: &Path, settings: &CompareSettings, entries: &[Entry], n: u64) -> Vec<(String, ComparePart)> {
+        use crate::shard::partial::{COMPARE_FORMAT, FORMAT_VERSION, IndexedEntry, pair_hash};
+        let list: Vec<(String, bool, bool)> = (0..entries.len()).map(|i| (format!("{i}"), true, true)).collect();
+        (1..=n)
+            .map(|k| {
+                let shard = Shard::new(k, n).unwrap();
+                let part = ComparePart {
+                    format: COMPARE_FORMAT.into(),
+                    format_version: FORMAT_VERSION,
+                    drillsim_version: DRILLSIM_VERSION.into(),
+                    shard,
+                    settings: settings.clone(),
+                    pairs: entries.len(),
+                    pairs_sha256: pair_hash(&list),
+                    skipped: vec!["skipped x.toml: no [exercise] table".into()],
+                    entries: (0..entries.len())
+                        .filter(|&i| shard.takes(i))
+                        .map(|index| IndexedEntry {
+                            index,
+                            entry: entries[index].clone(),
+                        })
+                        .collect(),
+                };
+                let path = dir.join(format!("c{k}.json"));
+                std::fs::write(&path, part.to_text()).unwrap();
+                (format!("c{k}"), ComparePart::read(&path).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compare_parts_round_trip_bit_for_bit_and_merge_in_any_order() {
+        let (settings, entries) = compare_entries();
+        let t = tempfile::tempdir().unwrap();
+        let whole = compare_parts(t.path(), &settings, &entries, 1);
+        // Debug prints every f64 as the shortest text that reads back to it: equal text, equal bits.
+        assert_eq!(format!("{:?}", whole[0].1.entries[5].entry), format!("{:?}", entries[5]));
+        let Entry::Compared { comparison: c, .. } = &whole[0].1.entries[5].entry else {
+            panic!("not compared");
+        };
+        assert_eq!(c.rows[0].base, f64::INFINITY);
+        assert!(c.rows[1].change.is_nan());
+        assert_eq!(c.candidate_cdf[0].to_bits(), (-0.0f64).to_bits());
+        assert_eq!(whole[0].1.settings.tolerance_minutes, f64::INFINITY);
+        for n in 1..=4u64 {
+            let mut ps = compare_parts(t.path(), &settings, &entries, n);
+            ps.reverse();
+            let m = merge_compare(ps).unwrap();
+            assert_eq!(format!("{:?}", m.entries), format!("{entries:?}"), "{n} shards");
+            assert_eq!(m.settings, settings);
+            assert_eq!(m.skipped.len(), 1);
+        }
+    }
+
+    #[test]
+    fn compare_parts_that_do_not_belong_together_are_refused() {
+        let (settings, entries) = compare_entries();
+        let t = tempfile::tempdir().unwrap();
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps.remove(1);
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("shard 2/3 missing"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps[2].1.settings.trials = 300;
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("different options") && e.contains("c3"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps[0].1.pairs_sha256 = "0".repeat(64);
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("different lists of exercise pairs"), "{e}");
+        let mut ps = compare_parts(t.path(), &settings, &entries, 2);
+        ps[1].1.entries[0].index = 0;
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("does not belong to shard 2/2"), "{e}");
+        // A comparison that its part's settings could not have made is named as damaged.
+        let mut ps = compare_parts(t.path(), &settings, &entries, 1);
+        if let Entry::Compared { comparison, .. } = &mut ps[0].1.entries[0].entry {
+            comparison.base_cdf.pop();
+        }
+        let path = t.path().join("damaged.json");
+        std::fs::write(&path, ps[0].1.to_text()).unwrap();
+        let e = ComparePart::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("damaged.json") && e.contains("the comparison of a.toml does not fit"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Shards: one run (or one check) cut into parts that separate processes, on separate
+//! Shards: one run (or one check, or one comparison) cut into parts that separate processes, on separate
 //! machines, play; the parts merged give exactly what one process would have given.
 //!
 //! drillsim does not schedule anything itself: a batch engine (Slurm job arrays, Kubernetes
@@ -10,7 +10,8 @@
 //! ([`Shard::range`]). A trial's random numbers depend on (seed, trial index) alone and
 //! summaries merge exactly, so the split changes no trial and no bit of the merged summary.
 //! A check is cut by exercise: shard `K` of `N` checks the exercises whose index in the sorted
-//! discovered list is `K - 1` modulo `N` ([`Shard::takes`]).
+//! discovered list is `K - 1` modulo `N` ([`Shard::takes`]); a comparison (`drillsim
+//! compare`) the same way, by its index in the sorted list of exercise pairs.
 
 pub mod auto;
 pub mod merge;

@@ -11,6 +11,12 @@
 //! A **check part** (`drillsim check --shard K/N --part PATH`) holds the options of the check,
 //! a digest of the whole discovered list of exercises (so parts of different lists are not
 //! merged), and the outcomes of the exercises this shard took, each with its index in the list.
+//!
+//! A **compare part** (`drillsim compare ... --shard K/N --part PATH`) is the same for the
+//! regression gate: the options every shard must share (trials, seed, tolerances, confidence,
+//! resamples, the base's and candidate's labels), a digest of the whole sorted list of exercise
+//! pairs, and the entries this shard compared, each at its index in the list, every `f64` bit
+//! for bit (infinite and NaN values as words).
 
 use std::io::Read;
 use std::path::Path;
@@ -20,16 +26,21 @@ use serde_json::Value;
 
 use super::{Shard, ShardError, content_hash};
 use crate::check::results::FileOutcome;
+use crate::compare::summary::Entry;
+use crate::compare::{CDF_POINTS, MAX_TRIALS as COMPARE_MAX_TRIALS};
 use crate::model::Scenario;
 use crate::scenario::Source;
 use crate::stats::Summary;
 use crate::stats::wire::SummaryWire;
+use crate::stats::wire::float;
 
 /// The `format` of a partial summary.
 pub const RUN_FORMAT: &str = "drillsim-partial-summary";
 /// The `format` of a check part.
 pub const CHECK_FORMAT: &str = "drillsim-check-part";
-/// The version of both formats this drillsim writes and reads.
+/// The `format` of a compare part.
+pub const COMPARE_FORMAT: &str = "drillsim-compare-part";
+/// The version of the three formats this drillsim writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 /// drillsim's version, written into every part and required of every part merged.
 pub const DRILLSIM_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -280,6 +291,123 @@ impl CheckPart {
     }
 }
 
+/// The options of a comparison, which every part of it must share.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareSettings {
+    /// `--trials`.
+    pub trials: u64,
+    /// `--seed`, if given (else each candidate file's, else 1).
+    pub seed: Option<u64>,
+    /// `--tolerance`, in minutes.
+    #[serde(with = "float")]
+    pub tolerance_minutes: f64,
+    /// `--tolerance-pct`.
+    #[serde(with = "float")]
+    pub tolerance_percent: f64,
+    /// `--confidence`.
+    #[serde(with = "float")]
+    pub confidence: f64,
+    /// `--resamples`.
+    pub resamples: u64,
+    /// What the base is, as the reports name it (a path, or `REV:path`).
+    pub base: String,
+    /// What the candidate is.
+    pub candidate: String,
+}
+
+/// One entry of a comparison, at its place in the sorted list of pairs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexedEntry {
+    /// Its index in the whole list (0-based).
+    pub index: usize,
+    /// What became of it.
+    pub entry: Entry,
+}
+
+/// A comparison's partial results, as written by one shard.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparePart {
+    /// [`COMPARE_FORMAT`].
+    pub format: String,
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The drillsim that wrote it.
+    pub drillsim_version: String,
+    /// Which shard this is.
+    pub shard: Shard,
+    /// The options of the comparison.
+    pub settings: CompareSettings,
+    /// Pairs in the whole list.
+    pub pairs: usize,
+    /// [`pair_hash`] of the whole list.
+    pub pairs_sha256: String,
+    /// What the search passed over (the same in every part; the merge prints it once).
+    pub skipped: Vec<String>,
+    /// The entries this shard compared.
+    pub entries: Vec<IndexedEntry>,
+}
+
+impl ComparePart {
+    /// The file's text.
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+
+    /// Read a compare part, checking its format and version, and that every comparison in it
+    /// is one its settings could have made (so a damaged file is named here, not met later
+    /// in a chart).
+    pub fn read(path: &Path) -> Result<ComparePart, ShardError> {
+        let v = read_json(path, COMPARE_FORMAT)?;
+        let p: ComparePart = serde_json::from_value(v).map_err(|e| part_error(path, format!("not a valid compare part: {e}")))?;
+        let s = &p.settings;
+        if s.trials == 0 || s.trials > COMPARE_MAX_TRIALS {
+            return Err(part_error(path, format!("{} trials is not a comparison's trial count", s.trials)));
+        }
+        for e in &p.entries {
+            let Entry::Compared { name, comparison: c } = &e.entry else {
+                continue;
+            };
+            let o = &c.options;
+            let fits = o.trials == s.trials
+                && s.seed.is_none_or(|seed| seed == o.seed)
+                && o.resamples as u64 == s.resamples
+                && o.confidence.to_bits() == s.confidence.to_bits()
+                && o.tolerance_minutes.to_bits() == s.tolerance_minutes.to_bits()
+                && o.tolerance_percent.to_bits() == s.tolerance_percent.to_bits()
+                && c.base_cdf.len() == CDF_POINTS
+                && c.candidate_cdf.len() == CDF_POINTS
+                && c.base_recovery.count() == s.trials
+                && c.candidate_recovery.count() == s.trials;
+            if !fits {
+                return Err(part_error(
+                    path,
+                    format!(
+                        "the comparison of {name} does not fit the part's settings: the file is damaged; run its shard ({}) again",
+                        p.shard
+                    ),
+                ));
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// The digest of a comparison's list of pairs: each exercise's name and which sides have it
+/// (`b`, `c` or both), in order. Paths are left out, since a base read from git lives in a
+/// temporary folder.
+pub fn pair_hash(pairs: &[(String, bool, bool)]) -> String {
+    let files: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(name, b, c)| (name.clone(), format!("{}{}", if *b { "b" } else { "" }, if *c { "c" } else { "" })))
+        .collect();
+    content_hash(&files)
+}
+
 /// The digest of a discovered list: each entry's path, in order.
 pub fn list_hash(paths: &[String]) -> String {
     let files: Vec<(String, String)> = paths.iter().map(|p| (p.clone(), String::new())).collect();
@@ -316,15 +444,11 @@ fn read_json(path: &Path, format: &str) -> Result<Value, ShardError> {
     })?;
     let found = v.get("format").and_then(Value::as_str);
     if found != Some(format) {
-        let other = if format == RUN_FORMAT { CHECK_FORMAT } else { RUN_FORMAT };
-        let hint = if found == Some(other) {
-            if format == RUN_FORMAT {
-                "it is a check part: merge it with `drillsim merge --check`"
-            } else {
-                "it is a run's partial summary: merge it without --check"
-            }
-        } else {
-            "give the files that `drillsim run --partial` or `drillsim check --part` wrote"
+        let hint = match found {
+            Some(RUN_FORMAT) => "it is a run's partial summary: merge it without --check or --compare",
+            Some(CHECK_FORMAT) => "it is a check part: merge it with `drillsim merge --check`",
+            Some(COMPARE_FORMAT) => "it is a compare part: merge it with `drillsim merge --compare`",
+            _ => "give the files that `drillsim run --partial`, `drillsim check --part` or `drillsim compare --part` wrote",
         };
         return Err(part_error(path, format!("not a {format} file: {hint}")));
     }

@@ -339,6 +339,43 @@ pub mod float {
             },
         }
     }
+
+    /// The same for a `Vec<f64>`: `#[serde(with = "float::vec")]`.
+    pub mod vec {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        #[derive(Serialize, Deserialize)]
+        #[serde(transparent)]
+        struct One(#[serde(with = "super")] f64);
+
+        /// Write `v`.
+        pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(v.iter().map(|&x| One(x)))
+        }
+
+        /// Read what [`serialize`] wrote.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+            Ok(Vec::<One>::deserialize(d)?.into_iter().map(|o| o.0).collect())
+        }
+    }
+}
+
+/// Serde for a [`Sketch`] in its wire form ([`SketchWire`]), checked on the way back: use
+/// with `#[serde(with = "crate::stats::wire::sketch")]`.
+pub mod sketch {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Sketch, SketchWire};
+
+    /// Write `s`.
+    pub fn serialize<S: Serializer>(s: &Sketch, ser: S) -> Result<S::Ok, S::Error> {
+        SketchWire::of(s).serialize(ser)
+    }
+
+    /// Read what [`serialize`] wrote, refusing a histogram `Sketch::add` could not have made.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Sketch, D::Error> {
+        SketchWire::deserialize(d)?.into_sketch("sketch").map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
@@ -412,5 +449,23 @@ mod tests {
         }
         assert!(serde_json::from_str::<F>("\"nan\"").unwrap().0.is_nan());
         assert!(serde_json::from_str::<F>("\"many\"").is_err());
+    }
+
+    #[test]
+    fn float_lists_and_sketches_round_trip() {
+        #[derive(Debug, Serialize, Deserialize)]
+        struct V(#[serde(with = "float::vec")] Vec<f64>, #[serde(with = "sketch")] Sketch);
+        let xs = vec![0.0, -0.0, 0.1, 1.0 / 3.0, 5e-324, f64::MAX, f64::INFINITY, f64::NEG_INFINITY, 42.0];
+        let sk = super::tests::sketch(&[0.0, 0.25, 1e9, 3.0]);
+        let t = serde_json::to_string(&V(xs.clone(), sk.clone())).unwrap();
+        let back: V = serde_json::from_str(&t).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(&back.0), bits(&xs), "{t}");
+        assert_eq!(back.1, sk);
+        let nan: V = serde_json::from_str(&t.replacen("0.1", "\"nan\"", 1)).unwrap();
+        assert!(nan.0[2].is_nan());
+        // A damaged sketch is refused, not carried.
+        let bad = t.replace("\"count\":4", "\"count\":5");
+        assert!(serde_json::from_str::<V>(&bad).unwrap_err().to_string().contains("do not add up"));
     }
 }

@@ -295,3 +295,191 @@ fn check_shards_merge_into_the_same_results_and_exit_code() {
     let e = fails(&["merge", s(&ps[0])], 2);
     assert!(e.contains("it is a check part: merge it with `drillsim merge --check`"), "{e}");
 }
+
+/// The parts of `compare scenarios/plan1 scenarios/plan2` in `n` shards, with `extra` options.
+fn compare_parts(dir: &Path, n: u64, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|k| {
+            let p = dir.join(format!("compare-{k}-of-{n}.json"));
+            let shard = format!("{k}/{n}");
+            let mut args = vec![
+                "compare",
+                "scenarios/plan1",
+                "scenarios/plan2",
+                "--shard",
+                &shard,
+                "--part",
+                s(&p),
+                "-q",
+            ];
+            args.extend_from_slice(extra);
+            let out = run_ok(&args);
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains(&format!("shard {k}/{n}: ")),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            p
+        })
+        .collect()
+}
+
+/// Every file of a folder, by name.
+fn files_of(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+const COMPARE_OPTS: [&str; 4] = ["-n", "500", "--resamples", "200"];
+
+#[test]
+fn compare_shards_merge_into_the_same_files_table_and_exit_code() {
+    let t = tempfile::tempdir().unwrap();
+    let whole_dir = t.path().join("whole");
+    let mut args = vec!["compare", "scenarios/plan1", "scenarios/plan2", "-q", "--out", s(&whole_dir)];
+    args.extend(COMPARE_OPTS);
+    let whole = drillsim().args(&args).output().unwrap();
+    assert!(
+        matches!(whole.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let want = files_of(&whole_dir);
+    assert!(want.len() >= 2 + 3 * 3, "at least 3 exercises compared: {:?}", want.keys());
+    assert!(want.keys().filter(|k| k.ends_with(".cdf.csv")).count() >= 3);
+    let table = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("wrote "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for n in [2u64, 3] {
+        let t = tempfile::tempdir().unwrap();
+        let mut ps = compare_parts(t.path(), n, &COMPARE_OPTS);
+        ps.reverse();
+        ps.rotate_left(1);
+        let out = t.path().join("merged");
+        let mut args = vec!["merge", "--compare", "--out", s(&out)];
+        args.extend(ps.iter().map(|p| s(p)));
+        let merged = drillsim().args(&args).output().unwrap();
+        assert_eq!(
+            merged.status.code(),
+            whole.status.code(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        let got = files_of(&out);
+        assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+        for (name, bytes) in &want {
+            assert!(got[name] == *bytes, "{name} differs after merging {n} shards");
+        }
+        assert_eq!(table(&merged), table(&whole));
+        assert!(String::from_utf8_lossy(&merged.stdout).contains(&format!("wrote {}", s(&out.join("summary.md")))));
+    }
+}
+
+#[test]
+fn a_missing_or_doubled_compare_shard_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    let ps = compare_parts(t.path(), 3, &COMPARE_OPTS);
+    let e = fails(&["merge", "--compare", s(&ps[0]), s(&ps[2])], 2);
+    assert!(e.contains("shard 2/3 missing") && e.contains("drillsim compare"), "{e}");
+    let e = fails(&["merge", "--compare", s(&ps[0]), s(&ps[1]), s(&ps[1]), s(&ps[2])], 2);
+    assert!(e.contains("are both shard 2/3"), "{e}");
+    let e = fails(&["merge", s(&ps[0])], 2);
+    assert!(e.contains("it is a compare part: merge it with `drillsim merge --compare`"), "{e}");
+    let e = fails(&["merge", "--check", s(&ps[0])], 2);
+    assert!(e.contains("it is a compare part"), "{e}");
+    std::fs::write(&ps[1], "{\"format\":\"drillsim-compare-part\",\"format_version\":1}").unwrap();
+    let e = fails(&["merge", "--compare", s(&ps[0]), s(&ps[1]), s(&ps[2])], 2);
+    assert!(e.contains(&format!("{}: not a valid compare part", s(&ps[1]))), "{e}");
+}
+
+#[test]
+fn compare_parts_of_different_settings_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let a = compare_parts(t.path(), 2, &COMPARE_OPTS);
+    let b_dir = t.path().join("b");
+    std::fs::create_dir(&b_dir).unwrap();
+    let b = compare_parts(&b_dir, 2, &["-n", "400", "--resamples", "200"]);
+    let e = fails(&["merge", "--compare", s(&a[0]), s(&b[1])], 2);
+    assert!(e.contains("different options") && e.contains("--trials"), "{e}");
+    assert!(e.contains(s(&a[0])) && e.contains(s(&b[1])), "{e}");
+    // Another list of pairs: one file against one file.
+    let c = t.path().join("c.json");
+    run_ok(&[
+        "compare",
+        "scenarios/plan1/compound.toml",
+        "scenarios/plan2/compound.toml",
+        "--shard",
+        "2/2",
+        "--part",
+        s(&c),
+        "-q",
+        "-n",
+        "500",
+        "--resamples",
+        "200",
+    ]);
+    let e = fails(&["merge", "--compare", s(&a[0]), s(&c)], 2);
+    assert!(e.contains("different lists of exercise pairs"), "{e}");
+}
+
+#[test]
+fn compare_shard_flags_are_checked() {
+    let base = ["compare", "scenarios/plan1", "scenarios/plan2", "-n", "100", "--resamples", "100"];
+    let with = |extra: &[&str]| {
+        let mut v = base.to_vec();
+        v.extend_from_slice(extra);
+        fails(&v, 2)
+    };
+    let e = with(&["--part", "p.json"]);
+    assert!(e.contains("add --shard K/N"), "{e}");
+    let e = with(&["--shard", "1/2"]);
+    assert!(e.contains("add --part PATH") && e.contains("drillsim merge --compare"), "{e}");
+    let e = with(&["--shard", "1/2", "--part", "p.json", "--out", "x"]);
+    assert!(e.contains("--out with --shard") && e.contains("drillsim merge --compare"), "{e}");
+    let e = with(&["--shard", "3/2", "--part", "p.json"]);
+    assert!(e.contains("counted from 1 to 2"), "{e}");
+    let e = with(&["--shard", "1/2", "--shards", "2", "--part", "p.json"]);
+    assert!(e.contains("--shards goes with --shard auto"), "{e}");
+    let e = fails(&["merge", "--compare", "--json", "x.json", "p.json"], 2);
+    assert!(e.contains("cannot be used with"), "{e}");
+}
+
+#[test]
+fn compare_shard_auto_reads_gitlabs_variables() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("p.json");
+    let out = drillsim()
+        .args([
+            "compare",
+            "scenarios/plan1",
+            "scenarios/plan2",
+            "-q",
+            "--shard",
+            "auto",
+            "--part",
+            s(&p),
+        ])
+        .args(COMPARE_OPTS)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env("CI_NODE_INDEX", "3")
+        .env("CI_NODE_TOTAL", "3")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("shard 3/3: 1 of 5 exercise pair(s)"));
+    let part: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    assert_eq!(part["format"], "drillsim-compare-part");
+    assert_eq!(part["shard"], serde_json::json!({"index": 3, "count": 3}));
+    assert_eq!(part["entries"][0]["index"], 2);
+}
