@@ -145,7 +145,7 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         entries,
     };
     let code = match shard {
-        Some(shard) => write_part(&a, shard, &pairs, skipped, taken, rep, &opt)?,
+        Some(shard) => write_part(&a, shard, &pairs, skipped, taken, rep, (&opt, &sides))?,
         None => finish(&rep, a.out.as_deref().unwrap_or(Path::new(DEFAULT_OUT)))?,
     };
     drop(copy);
@@ -240,7 +240,7 @@ fn write_part(
     skipped: Vec<String>,
     taken: Vec<usize>,
     rep: Report,
-    opt: &CompareOptions,
+    (opt, sides): (&CompareOptions, &Sides<'_>),
 ) -> Result<ExitCode> {
     use drillsim::shard::partial::{self, ComparePart, CompareSettings, IndexedEntry};
     let Some(path) = &a.part else {
@@ -261,6 +261,7 @@ fn write_part(
             confidence: opt.confidence,
             resamples: opt.resamples as u64,
             base: rep.base,
+            base_commit: sides.copy.map(|c| c.commit().to_string()),
             candidate: rep.candidate,
         },
         pairs: pairs.len(),

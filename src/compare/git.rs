@@ -87,6 +87,8 @@ pub enum BaseError {
 #[derive(Debug)]
 pub struct BaseCopy {
     rev: String,
+    /// The commit `rev` named when the copy was made (full hex id).
+    commit: String,
     dir: TempDir,
     /// The path relative to the repository root.
     rel: PathBuf,
@@ -160,6 +162,7 @@ impl BaseCopy {
         };
         let copy = BaseCopy {
             rev: rev.to_string(),
+            commit: String::from_utf8_lossy(&verify.stdout).trim().to_string(),
             dir,
             rel,
         };
@@ -281,6 +284,12 @@ impl BaseCopy {
     /// The copy of the path given to [`BaseCopy::new`].
     pub fn path(&self) -> PathBuf {
         self.dir.path().join(&self.rel)
+    }
+
+    /// The commit the revision named when the copy was made: shards that read `origin/main`
+    /// at different times may see different commits, and their parts must not be merged.
+    pub fn commit(&self) -> &str {
+        &self.commit
     }
 
     /// `REV:path` of the path given, e.g. `origin/main:scenarios/ref20.toml`.

@@ -400,7 +400,7 @@ pub fn merge_compare(parts: Vec<(String, ComparePart)>) -> Result<MergedCompare,
     same(
         &parts,
         "options",
-        "run every shard with the same --trials, --seed, --tolerance, --tolerance-pct, --confidence, --resamples and paths",
+        "run every shard with the same --trials, --seed, --tolerance, --tolerance-pct, --confidence, --resamples and paths, and with --base-rev give a commit id (or a tag) so every shard reads the same base",
         |p| format!("{:?}", p.settings),
     )?;
     same(&parts, "shard counts", "merge the parts of one --shard split", |p| {
@@ -565,6 +565,7 @@ mod tests {
             confidence: opt.confidence,
             resamples: 100,
             base: "a".into(),
+            base_commit: Some("1".repeat(40)),
             candidate: "b".into(),
         };
         let name = |n: &str| n.to_string();
@@ -658,6 +659,11 @@ mod tests {
         ps[2].1.settings.trials = 300;
         let e = merge_compare(ps).unwrap_err().to_string();
         assert!(e.contains("different options") && e.contains("c3"), "{e}");
+        // Shards that read `--base-rev origin/main` after the branch moved compared other bases.
+        let mut ps = compare_parts(t.path(), &settings, &entries, 3);
+        ps[1].1.settings.base_commit = Some("2".repeat(40));
+        let e = merge_compare(ps).unwrap_err().to_string();
+        assert!(e.contains("different options") && e.contains("2222"), "{e}");
         let mut ps = compare_parts(t.path(), &settings, &entries, 3);
         ps[0].1.pairs_sha256 = "0".repeat(64);
         let e = merge_compare(ps).unwrap_err().to_string();

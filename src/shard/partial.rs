@@ -312,6 +312,8 @@ pub struct CompareSettings {
     pub resamples: u64,
     /// What the base is, as the reports name it (a path, or `REV:path`).
     pub base: String,
+    /// With `--base-rev`: the commit the revision resolved to in this shard.
+    pub base_commit: Option<String>,
     /// What the candidate is.
     pub candidate: String,
 }
