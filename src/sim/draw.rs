@@ -16,7 +16,12 @@ pub const LONGEST_DRAW: f64 = 10.0 * 365.25 * 1440.0;
 /// One draw of `d`, at most [`LONGEST_DRAW`]; a longer one is counted in `clamped`.
 #[inline]
 pub(crate) fn draw<R: Rng + ?Sized>(d: &Dist, rng: &mut R, clamped: &mut u32) -> f64 {
-    let x = d.sample(rng);
+    bounded(d.sample(rng), clamped)
+}
+
+/// A draw `x` made earlier, at most [`LONGEST_DRAW`]; a longer one is counted in `clamped`.
+#[inline]
+pub(crate) fn bounded(x: f64, clamped: &mut u32) -> f64 {
     if x <= LONGEST_DRAW {
         x
     } else {

@@ -6,7 +6,7 @@
 
 use rand::Rng;
 
-use super::draw::draw;
+use super::draw::{bounded, draw};
 use super::event::{Event, Observer};
 use super::queue::Action;
 use super::state::NONE;
@@ -196,22 +196,27 @@ impl<O: Observer> Trial<'_, O> {
         self.progress.pred[i] = pred;
         self.out.start[i] = t;
         self.emit(t, || Event::StepStart { step: i });
-        let mut rng = self.streams.stream(step.key);
         let mut total = 0.0;
         let mut attempts = 0;
         let factor = self.slower(team, t);
-        loop {
-            total += draw(&step.duration, &mut rng, &mut self.out.clamped) * factor;
-            attempts += 1;
-            if step.fail > 0.0 && attempts < MAX_ATTEMPTS && rng.random::<f64>() < step.fail {
-                let at = t + total;
-                self.emit(at, || Event::StepRetry {
-                    step: i,
-                    attempt: attempts,
-                });
-                continue;
+        if step.predraw {
+            total += bounded(self.progress.first_draw[i], &mut self.out.clamped) * factor;
+            attempts = 1;
+        } else {
+            let mut rng = self.streams.stream(step.key);
+            loop {
+                total += draw(&step.duration, &mut rng, &mut self.out.clamped) * factor;
+                attempts += 1;
+                if step.fail > 0.0 && attempts < MAX_ATTEMPTS && rng.random::<f64>() < step.fail {
+                    let at = t + total;
+                    self.emit(at, || Event::StepRetry {
+                        step: i,
+                        attempt: attempts,
+                    });
+                    continue;
+                }
+                break;
             }
-            break;
         }
         if step.restores != NONE {
             // A restore also takes the store's own restore time.

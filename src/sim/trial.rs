@@ -32,6 +32,8 @@ pub(crate) struct HotStep {
     pub(crate) has_effect: bool,
     /// Whether the step waits for the world (`wait`).
     pub(crate) waits: bool,
+    /// Whether its duration is drawn when the trial begins (see [`Progress::first_draw`]).
+    pub(crate) predraw: bool,
     /// How many steps it waits for.
     pub(crate) after: u32,
     /// Range of `Plan::succ` with the steps that wait for it.
@@ -84,6 +86,15 @@ impl Plan {
                         || !s.wait.is_empty(),
                     has_effect: !s.effects.is_empty(),
                     waits: !s.wait.is_empty(),
+                    // One draw from its own stream, no retries, nothing deciding whether it
+                    // runs but the plan's order: drawn ahead, the same number.
+                    predraw: s.fail == 0.0
+                        && !(w.fault.is_some()
+                            || w.level.is_some()
+                            || w.down.is_some()
+                            || w.up.is_some()
+                            || w.lost.is_some()
+                            || !s.wait.is_empty()),
                     after: s.after.len() as u32,
                     succ: (a, succ.len() as u32),
                 }
@@ -120,6 +131,11 @@ pub(crate) struct Progress {
     pub(crate) waiting: Vec<u32>,
     /// Per step: what held it back last (a step, or NONE), for the critical path.
     pub(crate) pred: Vec<u32>,
+    /// Per step with `predraw`: its duration's draw (unbounded, unscaled), made when the trial
+    /// begins. A step's stream is its own, so drawing early gives the same number as drawing at
+    /// its start; the draws of all steps, independent of each other, then overlap in the
+    /// processor instead of each waiting in turn for its stream's seeding and `exp`.
+    pub(crate) first_draw: Vec<f64>,
     /// Per team: free slots.
     pub(crate) free: Vec<u32>,
     /// Per team: steps waiting for a free slot, with their cause.
@@ -155,6 +171,7 @@ impl Progress {
         Progress {
             waiting: vec![0; n],
             pred: vec![NONE; n],
+            first_draw: vec![f64::NAN; n],
             free: vec![0; nt],
             queues: vec![VecDeque::new(); nt],
             unengaged: vec![Vec::new(); nt],
@@ -249,6 +266,11 @@ impl Workspace {
         self.progress.reset(sc, &self.plan);
         self.world.reset(sc);
         self.out.reset();
+        for (x, s) in self.progress.first_draw.iter_mut().zip(&self.plan.steps) {
+            if s.predraw {
+                *x = s.duration.sample(&mut streams.stream(s.key));
+            }
+        }
         Trial {
             sc,
             streams,

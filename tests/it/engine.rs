@@ -303,3 +303,20 @@ fn a_reused_workspace_gives_each_trial_what_a_fresh_one_gives() {
         }
     }
 }
+
+#[test]
+fn a_step_drawn_ahead_draws_what_it_would_draw_at_its_start() {
+    // A step with no retries and no conditions has its duration drawn when the trial begins
+    // (for speed); one with a retry chance draws at its start. With a retry chance too small to
+    // ever fire, both read the first number of the same stream: every trial must agree.
+    let step = |extra: &str| {
+        format!(
+            "{}[[step]]\nid = \"a\"\nteam = \"ops\"\nduration = {{ dist = \"lognormal\", median = \"40m\", sigma = 0.8 }}\n[[step]]\nid = \"b\"\nteam = \"ops\"\nafter = [\"a\"]\nduration = {{ dist = \"triangular\", min = \"5m\", mode = \"10m\", max = \"1h\" }}\n{extra}",
+            head("10m", "5m", 1)
+        )
+    };
+    let ahead = summarize_range(&scenario(&step("")), 11, 0..2000, None);
+    let at_start = summarize_range(&scenario(&step("fail = 1e-12\n")), 11, 0..2000, None);
+    assert_eq!(ahead.recovery, at_start.recovery);
+    assert!(ahead.recovery.max() > ahead.recovery.min(), "the durations are random");
+}
