@@ -100,15 +100,10 @@ impl<O: Observer> Trial<'_, O> {
     /// (then its effect fails, saying why). Whether it did; the caller refreshes the world.
     fn bring_back(&mut self, i: usize, c: usize, repair: bool) -> bool {
         let sc = self.sc;
-        let t = self.now;
         let name = &sc.topology.components[c].name;
         let verb = if repair { "repair" } else { "restart" };
         if let Some(why) = self.cannot_start(c) {
-            self.out.effect_failed[i] = true;
-            self.emit(t, || Event::EffectFailed {
-                step: i,
-                why: format!("{verb} {name}: {}", why.words(sc)),
-            });
+            self.effect_failed(i, || format!("{verb} {name}: {}", why.words(sc)));
             return false;
         }
         let w = &mut *self.world;
@@ -122,104 +117,52 @@ impl<O: Observer> Trial<'_, O> {
                 w.n_compromised -= 1;
             }
         }
-        self.emit(t, || Event::EffectDone {
-            step: i,
-            what: format!("{name} {}", if repair { "repaired" } else { "restarted" }),
-        });
+        self.effect_done(i, || format!("{name} {}", if repair { "repaired" } else { "restarted" }));
         true
     }
 
-    /// Carry out step `i`'s effect now.
+    /// Step `i`'s effect is done; `what` says what it did (built only for the trace).
+    fn effect_done(&mut self, i: usize, what: impl FnOnce() -> String) {
+        self.emit(self.now, || Event::EffectDone { step: i, what: what() });
+    }
+
+    /// Step `i`'s effect failed; `why` says why (built only for the trace).
+    fn effect_failed(&mut self, i: usize, why: impl FnOnce() -> String) {
+        self.out.effect_failed[i] = true;
+        self.emit(self.now, || Event::EffectFailed { step: i, why: why() });
+    }
+
+    /// Carry out step `i`'s effect now. Messages are built only for the trace (closures),
+    /// never in a batch run.
     pub(crate) fn apply(&mut self, i: usize, e: &Effect) {
         let sc = self.sc;
         let comps = &sc.topology.components;
-        let t = self.now;
-        // Messages are built only for the trace (closures), never in a batch run.
-        let note = |tr: &mut Self, what: &dyn Fn() -> String| tr.emit(t, || Event::EffectDone { step: i, what: what() });
-        let failed = |tr: &mut Self, why: &dyn Fn() -> String| {
-            tr.out.effect_failed[i] = true;
-            tr.emit(t, || Event::EffectFailed { step: i, why: why() });
-        };
-        match e {
-            Effect::Failover(c) => {
-                let c = *c;
-                let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
-                if self.world.has(c, SWITCHED) {
-                    note(self, &|| format!("{} already runs on standby {}", comps[c].name, comps[sb].name));
-                } else if !self.world.has(sb, UP) {
-                    failed(self, &|| {
-                        format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name)
-                    });
-                } else {
-                    self.switch_over(c);
-                    note(self, &|| format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
-                    self.landed_on_standby(c, Some(i));
-                }
-            }
-            Effect::FailBack(c) => {
-                let c = *c;
-                let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
-                let w = &*self.world;
-                if !w.has(c, SWITCHED) {
-                    note(self, &|| format!("{} already runs on itself; nothing to fail back", comps[c].name));
-                    return;
-                }
-                if !w.has(c, UP) {
-                    let why = self.why_not_up(c);
-                    failed(self, &|| {
-                        format!(
-                            "cannot fail back {} from standby {}: {} is down ({why})",
-                            comps[c].name, comps[sb].name, comps[c].name
-                        )
-                    });
-                    return;
-                }
-                if w.has(c, COMPROMISED) {
-                    failed(self, &|| {
-                        format!(
-                            "cannot fail back {} from standby {}: the intruder still holds {} (repair it first)",
-                            comps[c].name, comps[sb].name, comps[c].name
-                        )
-                    });
-                    return;
-                }
-                self.world.set(c, SWITCHED, false);
-                note(self, &|| format!("{} fails back from standby {}", comps[c].name, comps[sb].name));
-            }
+        // Whether the topology changed, so that it must be refreshed.
+        let changed = match e {
+            Effect::Failover(c) => self.fail_over(i, *c),
+            Effect::FailBack(c) => self.fail_back(i, *c),
             Effect::Contain => {
                 if self.world.contained_at.is_infinite() {
-                    self.world.contained_at = t;
+                    self.world.contained_at = self.now;
                 }
-                note(self, &|| "the intruder is contained: no more spread, no more leak".into());
+                self.effect_done(i, || "the intruder is contained: no more spread, no more leak".into());
                 self.recheck_waits();
-                return; // nothing in the topology changes, and the impact stops growing
+                false // nothing in the topology changes, and the impact stops growing
             }
             Effect::Isolate(c) => {
                 self.world.set(*c, ISOLATED, true);
-                note(self, &|| format!("{} is isolated", comps[*c].name));
+                self.effect_done(i, || format!("{} is isolated", comps[*c].name));
+                true
             }
-            Effect::Restore(s) => {
-                let name = &sc.stores[*s].name;
-                if let Some(h) = sc.stores[*s].component
-                    && self.world.store_lost(*s)
-                    && !self.world.has(h, UP)
-                {
-                    failed(self, &|| format!("restore store {name}: its host {} is down", comps[h].name));
-                    return;
-                }
-                match self.restore_store(*s) {
-                    Restore::Intact => note(self, &|| format!("store {name} is intact; nothing to restore")),
-                    Restore::NoGoodBackup => failed(self, &|| format!("cannot restore store {name}: no good backup")),
-                    Restore::Restored => {}
-                }
-            }
+            Effect::Restore(s) => self.restore(i, *s),
             Effect::RestorePower(f) => {
                 let w = &mut *self.world;
-                w.utility_until[*f] = t;
+                w.utility_until[*f] = self.now;
                 w.set(*f, UTILITY_DOWN, false);
                 w.set(*f, ON_BATTERY, false);
                 w.set(*f, GEN_ON, false);
-                note(self, &|| format!("power is back on {}", comps[*f].name));
+                self.effect_done(i, || format!("power is back on {}", comps[*f].name));
+                true
             }
             Effect::MoveLoad { from, to } => {
                 let w = &mut *self.world;
@@ -230,48 +173,122 @@ impl<O: Observer> Trial<'_, O> {
                         w.touch(c);
                     }
                 }
-                note(self, &|| format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
+                self.effect_done(i, || format!("load moved from {} to {}", comps[*from].name, comps[*to].name));
+                true
             }
-            Effect::Restart(c) => {
-                if !self.bring_back(i, *c, false) {
-                    return;
-                }
-            }
-            Effect::Repair(c) => {
-                if !self.bring_back(i, *c, true) {
-                    return;
-                }
-            }
-            Effect::RestartAll(set) | Effect::RepairAll(set) => {
-                let repair = matches!(e, Effect::RepairAll(_));
-                let members = self.members(*set);
-                if members.is_empty() {
-                    let verb = if repair { "repair" } else { "restart" };
-                    note(self, &|| format!("no component to {verb}"));
-                    return;
-                }
-                let mut any = false;
-                for c in members {
-                    any |= self.bring_back(i, c, repair);
-                }
-                if !any {
-                    return;
-                }
-            }
+            Effect::Restart(c) => self.bring_back(i, *c, false),
+            Effect::Repair(c) => self.bring_back(i, *c, true),
+            Effect::RestartAll(set) => self.bring_back_all(i, *set, false),
+            Effect::RepairAll(set) => self.bring_back_all(i, *set, true),
             Effect::Reopen(s) => {
                 self.world.svc_needs_reopen[*s] = false;
                 self.world.svc_reopened[*s] = true;
-                note(self, &|| format!("service {} reopened", sc.services[*s].name));
+                self.effect_done(i, || format!("service {} reopened", sc.services[*s].name));
+                true
             }
             Effect::Publish(what) => {
-                note(self, &|| format!("published: {what}"));
-                return;
+                self.effect_done(i, || format!("published: {what}"));
+                false
             }
             Effect::DeclareEnd => {
-                note(self, &|| "the end of the incident is declared".into());
-                return;
+                self.effect_done(i, || "the end of the incident is declared".into());
+                false
             }
+        };
+        if changed {
+            self.changed(Cause::Step(i));
         }
-        self.changed(Cause::Step(i));
+    }
+
+    /// Step `i` fails component `c` over to its standby, unless it already runs there or the
+    /// standby is down. Whether the topology changed: a failover that was already done still
+    /// counts as done, and the world is refreshed as after any completed effect.
+    fn fail_over(&mut self, i: usize, c: usize) -> bool {
+        let comps = &self.sc.topology.components;
+        let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
+        if self.world.has(c, SWITCHED) {
+            self.effect_done(i, || format!("{} already runs on standby {}", comps[c].name, comps[sb].name));
+        } else if !self.world.has(sb, UP) {
+            self.effect_failed(i, || {
+                format!("cannot fail over {}: standby {} is down", comps[c].name, comps[sb].name)
+            });
+        } else {
+            self.switch_over(c);
+            self.effect_done(i, || format!("{} fails over to standby {}", comps[c].name, comps[sb].name));
+            self.landed_on_standby(c, Some(i));
+        }
+        true
+    }
+
+    /// Step `i` moves component `c` back from its standby, unless `c` is not switched, is down
+    /// or is still held by the intruder. Whether it moved.
+    fn fail_back(&mut self, i: usize, c: usize) -> bool {
+        let comps = &self.sc.topology.components;
+        let sb = comps[c].standby.as_ref().map(|s| s.component).unwrap_or(c);
+        let w = &*self.world;
+        if !w.has(c, SWITCHED) {
+            self.effect_done(i, || format!("{} already runs on itself; nothing to fail back", comps[c].name));
+            return false;
+        }
+        if !w.has(c, UP) {
+            let why = self.why_not_up(c);
+            self.effect_failed(i, || {
+                format!(
+                    "cannot fail back {} from standby {}: {} is down ({why})",
+                    comps[c].name, comps[sb].name, comps[c].name
+                )
+            });
+            return false;
+        }
+        if w.has(c, COMPROMISED) {
+            self.effect_failed(i, || {
+                format!(
+                    "cannot fail back {} from standby {}: the intruder still holds {} (repair it first)",
+                    comps[c].name, comps[sb].name, comps[c].name
+                )
+            });
+            return false;
+        }
+        self.world.set(c, SWITCHED, false);
+        self.effect_done(i, || format!("{} fails back from standby {}", comps[c].name, comps[sb].name));
+        true
+    }
+
+    /// Step `i` restores store `s` from its backups, unless its host is down while it is lost.
+    /// Whether the world must be refreshed (also when the store was intact or had no good
+    /// backup, as after any completed effect).
+    fn restore(&mut self, i: usize, s: usize) -> bool {
+        let sc = self.sc;
+        let name = &sc.stores[s].name;
+        if let Some(h) = sc.stores[s].component
+            && self.world.store_lost(s)
+            && !self.world.has(h, UP)
+        {
+            self.effect_failed(i, || {
+                format!("restore store {name}: its host {} is down", sc.topology.components[h].name)
+            });
+            return false;
+        }
+        match self.restore_store(s) {
+            Restore::Intact => self.effect_done(i, || format!("store {name} is intact; nothing to restore")),
+            Restore::NoGoodBackup => self.effect_failed(i, || format!("cannot restore store {name}: no good backup")),
+            Restore::Restored => {}
+        }
+        true
+    }
+
+    /// Step `i` restarts (or repairs) every component of `set` now. Whether any came back.
+    fn bring_back_all(&mut self, i: usize, set: CompSet, repair: bool) -> bool {
+        let members = self.members(set);
+        if members.is_empty() {
+            let verb = if repair { "repair" } else { "restart" };
+            self.effect_done(i, || format!("no component to {verb}"));
+            return false;
+        }
+        let mut any = false;
+        for c in members {
+            any |= self.bring_back(i, c, repair);
+        }
+        any
     }
 }
