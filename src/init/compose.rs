@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::kinds::{holds_data, kind_of};
-use super::yaml::{Here, Node, entries, get, is_mapping, items, scalar_text};
+use super::yaml::{Here, Node, close_names, entries, get, is_mapping, items, scalar_text};
 use super::{Inventory, Item};
 use crate::error::{SourceError, SourceErrorKind as K};
 use crate::model::ComponentKind;
@@ -66,75 +66,8 @@ pub(super) fn read(path: &Path, docs: &[Node<'_>]) -> Result<Inventory, SourceEr
                 "give the service a short plain name",
             ));
         }
-        let image = h.text(svc, "image", "an image name such as postgres:16")?;
-        let from_image = image.as_deref().map(image_name).and_then(|i| kind_of(&i).map(|k| (k, i)));
-        let (kind, why) = match from_image {
-            Some((k, i)) => (k, format!("image {i}")),
-            None => match kind_of(name) {
-                Some(k) => (k, format!("named {name}")),
-                None => (
-                    ComponentKind::Service,
-                    match &image {
-                        Some(i) => format!("image {}", image_name(i)),
-                        None => "built from source".into(),
-                    },
-                ),
-            },
-        };
-        // A Compose service runs on a host; a cloud region or zone is not one.
-        let (kind, why) = if kind.is_power() {
-            (ComponentKind::Service, format!("{why}, read as a service"))
-        } else {
-            (kind, why)
-        };
-        let mut needs = Vec::new();
-        if let Some(dep) = get(svc, "depends_on") {
-            let listed: Vec<(String, &Node<'_>)> = if let Some(list) = items(dep) {
-                list.iter()
-                    .map(|n| {
-                        scalar_text(n).map(|t| (t, n)).ok_or_else(|| {
-                            h.at(
-                                K::WrongType,
-                                n,
-                                "an entry of `depends_on` is not a service name".into(),
-                                "write `- name`",
-                            )
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
-            } else if is_mapping(dep) {
-                entries(dep).into_iter().map(|(n, k, _)| (n, k)).collect()
-            } else {
-                return Err(h.at(
-                    K::WrongType,
-                    dep,
-                    "`depends_on` is neither a list of services nor a map of them".into(),
-                    "write `depends_on: [db]`, or `depends_on:` with `db: { condition: service_healthy }`",
-                ));
-            };
-            for (d, at) in listed {
-                if !names.contains(d.as_str()) {
-                    let close: Vec<&str> = names.iter().copied().filter(|n| crate::error::similar(n, &d)).collect();
-                    let hint = if close.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean {}?)", close.join(", "))
-                    };
-                    return Err(h.at(
-                        K::UnknownReference,
-                        at,
-                        format!("service {name} depends on {d}, which is not a service of this file{hint}"),
-                        "add the service under `services`, fix the name, or remove the entry",
-                    ));
-                }
-                if d == *name {
-                    return Err(h.at(K::Rule, at, format!("service {name} depends on itself"), "remove this entry"));
-                }
-                if !needs.contains(&d) {
-                    needs.push(d);
-                }
-            }
-        }
+        let (kind, why) = kind_and_why(&h, name, svc)?;
+        let needs = depends_on(&h, &names, name, svc)?;
         let auto_restart = match h.text(svc, "restart", "a restart policy")?.as_deref() {
             Some("always" | "unless-stopped") => Some(true),
             Some(_) => Some(false),
@@ -157,6 +90,80 @@ pub(super) fn read(path: &Path, docs: &[Node<'_>]) -> Result<Inventory, SourceEr
         }
     }
     Ok(inv)
+}
+
+/// The component kind of a service, from its image or else its name, and why.
+fn kind_and_why(h: &Here<'_>, name: &str, svc: &Node<'_>) -> Result<(ComponentKind, String), SourceError> {
+    let image = h.text(svc, "image", "an image name such as postgres:16")?;
+    let from_image = image.as_deref().map(image_name).and_then(|i| kind_of(&i).map(|k| (k, i)));
+    let (kind, why) = match from_image {
+        Some((k, i)) => (k, format!("image {i}")),
+        None => match kind_of(name) {
+            Some(k) => (k, format!("named {name}")),
+            None => (
+                ComponentKind::Service,
+                match &image {
+                    Some(i) => format!("image {}", image_name(i)),
+                    None => "built from source".into(),
+                },
+            ),
+        },
+    };
+    // A Compose service runs on a host; a cloud region or zone is not one.
+    Ok(if kind.is_power() {
+        (ComponentKind::Service, format!("{why}, read as a service"))
+    } else {
+        (kind, why)
+    })
+}
+
+/// The services `depends_on` names (a list or a map), each checked to be a service of the file.
+fn depends_on(h: &Here<'_>, names: &HashSet<&str>, name: &str, svc: &Node<'_>) -> Result<Vec<String>, SourceError> {
+    let mut needs = Vec::new();
+    let Some(dep) = get(svc, "depends_on") else {
+        return Ok(needs);
+    };
+    let listed: Vec<(String, &Node<'_>)> = if let Some(list) = items(dep) {
+        list.iter()
+            .map(|n| {
+                scalar_text(n).map(|t| (t, n)).ok_or_else(|| {
+                    h.at(
+                        K::WrongType,
+                        n,
+                        "an entry of `depends_on` is not a service name".into(),
+                        "write `- name`",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    } else if is_mapping(dep) {
+        entries(dep).into_iter().map(|(n, k, _)| (n, k)).collect()
+    } else {
+        return Err(h.at(
+            K::WrongType,
+            dep,
+            "`depends_on` is neither a list of services nor a map of them".into(),
+            "write `depends_on: [db]`, or `depends_on:` with `db: { condition: service_healthy }`",
+        ));
+    };
+    for (d, at) in listed {
+        if !names.contains(d.as_str()) {
+            let hint = close_names(names.iter().copied(), &d);
+            return Err(h.at(
+                K::UnknownReference,
+                at,
+                format!("service {name} depends on {d}, which is not a service of this file{hint}"),
+                "add the service under `services`, fix the name, or remove the entry",
+            ));
+        }
+        if d == name {
+            return Err(h.at(K::Rule, at, format!("service {name} depends on itself"), "remove this entry"));
+        }
+        if !needs.contains(&d) {
+            needs.push(d);
+        }
+    }
+    Ok(needs)
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ struct Plan<'a> {
     /// Stores: name, component, from the source or a placeholder.
     stores: Vec<(String, String, bool)>,
     /// Business services: name, description, needs, origin.
-    services: Vec<(String, String, Vec<String>, String)>,
+    services: Vec<Service>,
     teams: Vec<String>,
     paged: String,
     failure_target: &'a Item,
@@ -71,41 +71,12 @@ struct Plan<'a> {
     data_target: String,
 }
 
+/// A business service as written: name, description, needs, origin.
+type Service = (String, String, Vec<String>, String);
+
 fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
-    let feeds_in: Vec<&Item> = inv.components.iter().filter(|c| c.kind.is_feed()).collect();
     let is_feed: HashMap<&str, bool> = inv.components.iter().map(|c| (c.name.as_str(), c.kind.is_feed())).collect();
-    let mut main_feed = false;
-    // The feed's name, unless a component of the source has it already.
-    let taken = |n: &str| inv.components.iter().any(|c| c.name == n);
-    let main_name = (1..)
-        .map(|i| {
-            if i == 1 {
-                MAIN_FEED.to_string()
-            } else {
-                format!("{MAIN_FEED}-{i}")
-            }
-        })
-        .find(|n| !taken(n))
-        .unwrap_or_default();
-    let mut hosts = Vec::new();
-    for c in inv.components.iter().filter(|c| !c.kind.is_power()) {
-        let zone = c.needs.iter().find(|n| is_feed.get(n.as_str()) == Some(&true));
-        let feed = match zone {
-            Some(z) => z.clone(),
-            None => {
-                main_feed = true;
-                main_name.clone()
-            }
-        };
-        hosts.push((c, feed));
-    }
-    if hosts.is_empty() {
-        return Err("the source names no component to run (only regions, zones or power equipment)".into());
-    }
-    let mut feeds: Vec<String> = feeds_in.iter().map(|c| c.name.clone()).collect();
-    if main_feed {
-        feeds.insert(0, main_name.clone());
-    }
+    let (hosts, feeds, main_feed, main_name) = hosts_and_feeds(inv, &is_feed)?;
     // How many components and services need each component.
     let mut dependents: HashMap<&str, usize> = HashMap::new();
     for (c, _) in &hosts {
@@ -144,7 +115,81 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
         stores.push((format!("{}-data", failure_target.name), failure_target.name.clone(), false));
     }
     let data_target = stores.iter().find(|s| s.1 == failure_target.name).unwrap_or(&stores[0]).0.clone();
-    let mut services: Vec<(String, String, Vec<String>, String)> = inv
+    let services = services(inv, &hosts, &is_feed, &count, failure_target);
+    let (teams, paged) = teams_and_paged(inv, &hosts);
+    // The feed or zone that hosts the most components: its outage is the power drill.
+    let hosted = |f: &String| hosts.iter().filter(|h| h.1 == *f).count();
+    let most_hosted = feeds.iter().map(hosted).max().unwrap_or(0);
+    let power_target = feeds.iter().find(|f| hosted(f) == most_hosted).unwrap_or(&feeds[0]).clone();
+    Ok(Plan {
+        inv,
+        hosts,
+        feeds,
+        main_feed,
+        main_name,
+        stores,
+        services,
+        teams,
+        paged,
+        failure_target,
+        attack_target,
+        power_target,
+        data_target,
+    })
+}
+
+/// The components that run, each with the feed (or zone) it sits on; the feeds; whether the
+/// main feed is needed (for a component on no zone) and its name.
+#[allow(clippy::type_complexity)]
+fn hosts_and_feeds<'a>(
+    inv: &'a Inventory,
+    is_feed: &HashMap<&str, bool>,
+) -> Result<(Vec<(&'a Item, String)>, Vec<String>, bool, String), String> {
+    let mut main_feed = false;
+    // The feed's name, unless a component of the source has it already.
+    let taken = |n: &str| inv.components.iter().any(|c| c.name == n);
+    let main_name = (1..)
+        .map(|i| {
+            if i == 1 {
+                MAIN_FEED.to_string()
+            } else {
+                format!("{MAIN_FEED}-{i}")
+            }
+        })
+        .find(|n| !taken(n))
+        .unwrap_or_default();
+    let mut hosts = Vec::new();
+    for c in inv.components.iter().filter(|c| !c.kind.is_power()) {
+        let zone = c.needs.iter().find(|n| is_feed.get(n.as_str()) == Some(&true));
+        let feed = match zone {
+            Some(z) => z.clone(),
+            None => {
+                main_feed = true;
+                main_name.clone()
+            }
+        };
+        hosts.push((c, feed));
+    }
+    if hosts.is_empty() {
+        return Err("the source names no component to run (only regions, zones or power equipment)".into());
+    }
+    let mut feeds: Vec<String> = inv.components.iter().filter(|c| c.kind.is_feed()).map(|c| c.name.clone()).collect();
+    if main_feed {
+        feeds.insert(0, main_name.clone());
+    }
+    Ok((hosts, feeds, main_feed, main_name))
+}
+
+/// The business services: the source's, else the components nothing depends on (users reach
+/// them), else the most depended-on component.
+fn services(
+    inv: &Inventory,
+    hosts: &[(&Item, String)],
+    is_feed: &HashMap<&str, bool>,
+    count: &dyn Fn(&Item) -> usize,
+    failure_target: &Item,
+) -> Vec<Service> {
+    let mut services: Vec<Service> = inv
         .services
         .iter()
         .map(|s| {
@@ -173,12 +218,18 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
             "the most depended-on component".into(),
         ));
     }
+    services
+}
+
+/// The teams (`ops` when the source names none) and the one paged first: the team that owns
+/// the most components, the first of equals.
+fn teams_and_paged(inv: &Inventory, hosts: &[(&Item, String)]) -> (Vec<String>, String) {
     let mut teams = inv.teams.clone();
     if teams.is_empty() {
         teams.push("ops".into());
     }
     let mut owned: BTreeMap<&str, usize> = BTreeMap::new();
-    for (c, _) in &hosts {
+    for (c, _) in hosts {
         if let Some(o) = &c.owner {
             *owned.entry(o.as_str()).or_default() += 1;
         }
@@ -189,25 +240,7 @@ fn plan(inv: &Inventory) -> Result<Plan<'_>, String> {
         .find(|t| owned.get(t.as_str()).copied().unwrap_or(0) == most)
         .unwrap_or(&teams[0])
         .clone();
-    // The feed or zone that hosts the most components: its outage is the power drill.
-    let hosted = |f: &String| hosts.iter().filter(|h| h.1 == *f).count();
-    let most_hosted = feeds.iter().map(hosted).max().unwrap_or(0);
-    let power_target = feeds.iter().find(|f| hosted(f) == most_hosted).unwrap_or(&feeds[0]).clone();
-    Ok(Plan {
-        inv,
-        hosts,
-        feeds,
-        main_feed,
-        main_name,
-        stores,
-        services,
-        teams,
-        paged,
-        failure_target,
-        attack_target,
-        power_target,
-        data_target,
-    })
+    (teams, paged)
 }
 
 impl Plan<'_> {
@@ -258,7 +291,16 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
          # and min_up = 1 (a group up while min_up replicas serve).",
         p.inv.source
     );
-    // --- power
+    topology_power(&mut t, p, ph);
+    topology_components(&mut t, p, ph);
+    topology_business_services(&mut t, p, ph);
+    topology_stores(&mut t, p, ph);
+    topology_monitor(&mut t, ph);
+    t
+}
+
+/// The power section: the main feed (a placeholder) and the source's zones and regions.
+fn topology_power(t: &mut String, p: &Plan<'_>, ph: &mut Vec<String>) {
     t.push_str("\n# --- power and hosting --------------------------------------------------------------\n");
     if p.main_feed {
         let on = p.hosts.iter().filter(|h| h.1 == p.main_name).count();
@@ -295,7 +337,10 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
             comment_text(&c.origin)
         );
     }
-    // --- components
+}
+
+/// The components that run: kind, needs, power and restart policy.
+fn topology_components(t: &mut String, p: &Plan<'_>, ph: &mut Vec<String>) {
     t.push_str("\n# --- components ---------------------------------------------------------------------\n");
     let is_feed = |n: &str| p.feeds.iter().any(|f| f == n);
     let mut manual = Vec::new();
@@ -337,7 +382,10 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
             if manual.is_empty() { "none".to_string() } else { manual.join(", ") }
         ));
     }
-    // --- services
+}
+
+/// The business services, each with a placeholder recovery time objective.
+fn topology_business_services(t: &mut String, p: &Plan<'_>, ph: &mut Vec<String>) {
     t.push_str("\n# --- business services: what users use -------------------------------------------------\n");
     for (name, desc, needs, origin) in &p.services {
         let _ = writeln!(t, "\n# {}", comment_text(origin));
@@ -359,7 +407,10 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         "topology.toml: rto = \"4h\" for every business service ({})",
         p.services.iter().map(|s| s.0.as_str()).collect::<Vec<_>>().join(", ")
     ));
-    // --- stores
+}
+
+/// The data stores and their backups, all placeholders but the component.
+fn topology_stores(t: &mut String, p: &Plan<'_>, ph: &mut Vec<String>) {
     t.push_str("\n# --- data stores and their backups ---------------------------------------------------\n");
     for (name, comp, from_source) in &p.stores {
         if !from_source {
@@ -384,7 +435,10 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
             "topology.toml: store `{name}`: backup every 24h, restore ~1h, 2% bad backups, 14 kept, rpo 24h"
         ));
     }
-    // --- detection
+}
+
+/// How faults are noticed: one placeholder monitor that sees every fault kind.
+fn topology_monitor(t: &mut String, ph: &mut Vec<String>) {
     t.push_str("\n# --- how faults are noticed ------------------------------------------------------------\n");
     let _ = writeln!(
         t,
@@ -396,7 +450,6 @@ fn topology(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
          # A symptom monitor alerts on a state instead: watches = {{ service_down = \"<service>\" }}"
     );
     ph.push("topology.toml: monitor `alerting`: alerts ~5m after any fault, misses 5%".into());
-    t
 }
 
 fn teams(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
@@ -495,6 +548,18 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
          # and is skipped at once in the others.",
         p.inv.source
     );
+    detection_and_levels(&mut t, p);
+    let last = response_steps(&mut t, p);
+    closing_steps(&mut t, p, &last);
+    ph.push(
+        "plan.toml: every step's duration (triage ~10m, repair ~45m, contain ~40m, rebuild ~1h, restart ~15m, restore ~15m plus the store's restore, verify ~15m); customer reports after ~1h"
+            .into(),
+    );
+    t
+}
+
+/// `[detection]` and the two severity levels.
+fn detection_and_levels(t: &mut String, p: &Plan<'_>) {
     let _ = writeln!(
         t,
         "\n[detection]\n\
@@ -515,6 +580,11 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
          # page = [\"<team>\"]  # teams paged when the incident reaches this level",
         p.services.len().min(2)
     );
+}
+
+/// Triage, then one step per fault kind and one restore per store, each applying only where
+/// its fault is; returns the steps `verify` waits for.
+fn response_steps(t: &mut String, p: &Plan<'_>) -> Vec<String> {
     let fail = &p.failure_target.name;
     let repair_id = format!("repair-{fail}");
     let repair_title = format!("Find and repair what broke {fail}");
@@ -529,9 +599,9 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         duration: "{ dist = \"triangular\", min = \"5m\", mode = \"10m\", max = \"25m\" }",
         effect: None,
     };
-    step(&mut t, &triage);
+    step(t, &triage);
     step(
-        &mut t,
+        t,
         &Step {
             id: &repair_id,
             title: &repair_title,
@@ -544,7 +614,7 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         },
     );
     step(
-        &mut t,
+        t,
         &Step {
             id: "contain",
             title: "Stop the intruder spreading",
@@ -557,7 +627,7 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         },
     );
     step(
-        &mut t,
+        t,
         &Step {
             id: "clean-compromised",
             title: "Rebuild every host the intruder reached",
@@ -570,7 +640,7 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         },
     );
     step(
-        &mut t,
+        t,
         &Step {
             id: "restart-after-power",
             title: &restart_title,
@@ -596,7 +666,7 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         .collect();
     for ((id, title, comp), (store, _, _)) in restores.iter().zip(&p.stores) {
         step(
-            &mut t,
+            t,
             &Step {
                 id,
                 title,
@@ -610,9 +680,14 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         );
         last.push(id.clone());
     }
+    last
+}
+
+/// `verify` after every response step, then `declare-end`.
+fn closing_steps(t: &mut String, p: &Plan<'_>, last: &[String]) {
     let last_refs: Vec<&str> = last.iter().map(String::as_str).collect();
     step(
-        &mut t,
+        t,
         &Step {
             id: "verify",
             title: "Check that every business service works again",
@@ -625,7 +700,7 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
         },
     );
     step(
-        &mut t,
+        t,
         &Step {
             id: "declare-end",
             title: "Declare the end of the incident",
@@ -637,11 +712,6 @@ fn steps(p: &Plan<'_>, ph: &mut Vec<String>) -> String {
             effect: Some("{ declare_end = true }".into()),
         },
     );
-    ph.push(
-        "plan.toml: every step's duration (triage ~10m, repair ~45m, contain ~40m, rebuild ~1h, restart ~15m, restore ~15m plus the store's restore, verify ~15m); customer reports after ~1h"
-            .into(),
-    );
-    t
 }
 
 fn exercises(p: &Plan<'_>, ph: &mut Vec<String>) -> Vec<(PathBuf, String)> {

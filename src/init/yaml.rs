@@ -122,6 +122,17 @@ pub(super) fn scalar_text(n: &Node<'_>) -> Option<String> {
 }
 
 /// Errors at a place in one file.
+/// ` (did you mean a, b?)` for the names close to `name`, sorted so the message is the same on
+/// every run; empty when none is.
+pub(super) fn close_names<'a>(names: impl IntoIterator<Item = &'a str>, name: &str) -> String {
+    let mut close: Vec<&str> = names.into_iter().filter(|n| crate::error::similar(n, name)).collect();
+    if close.is_empty() {
+        return String::new();
+    }
+    close.sort_unstable();
+    format!(" (did you mean {}?)", close.join(", "))
+}
+
 pub(super) struct Here<'p> {
     pub path: &'p Path,
 }
