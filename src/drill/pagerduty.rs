@@ -293,9 +293,54 @@ fn entry_at(text: &str, k: usize) -> Option<(usize, usize)> {
     Some(line_col(text, value))
 }
 
+/// One entry of the log, placed: its instant (seconds since 1970), its UTC offset in minutes,
+/// its place in the file, and the entry.
+type Timed = (i64, i64, usize, Entry);
+
+/// A record line: a row (time, event, subject, outcome, note) or a `#` comment.
+type Line = Result<[String; 5], String>;
+
 /// Import the PagerDuty log `text` (read from `path`) with `map` into a long-form record.
 pub fn import(path: &Path, text: &str, map: &Map) -> Result<Imported, RecordError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let timed = timed_entries(path, text)?;
+    let Some(&(t0, off0, ..)) = timed.iter().find(|x| x.3.kind == "trigger_log_entry") else {
+        return Err(located(
+            path,
+            Kind::Missing,
+            None,
+            "the log has no trigger_log_entry: nothing says when the incident began".into(),
+            Some("export the whole incident's log, from its trigger".into()),
+        ));
+    };
+    let log = Log { path, text, map };
+    let (lines, comments) = log.lines(&timed, t0)?;
+    let (date, start) = civil(t0 + off0 * 60);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Imported from PagerDuty log entries: {} (drillsim import pagerduty)",
+        path.display()
+    );
+    let _ = writeln!(
+        out,
+        "# times from the first trigger; the start is its clock time at UTC offset {}",
+        offset_text(off0)
+    );
+    let _ = writeln!(out, "# date: {date}");
+    let _ = writeln!(out, "# start: {start}");
+    out.push_str("time,event,subject,outcome,note\n");
+    out.push_str(&csv_text(lines));
+    Ok(Imported {
+        text: out,
+        comments: comments.into_iter().collect(),
+        entries: timed.len(),
+    })
+}
+
+/// The log's entries in time order (the API lists newest first by default; ties keep the
+/// file's order), each with its instant and place in the file.
+fn timed_entries(path: &Path, text: &str) -> Result<Vec<Timed>, RecordError> {
     let json_err = |e: serde_json::Error| {
         located(
             path,
@@ -340,17 +385,20 @@ pub fn import(path: &Path, text: &str, map: &Map) -> Result<Imported, RecordErro
         timed.push((t, off, k, e));
     }
     timed.sort_by_key(|x| (x.0, x.2));
-    let Some(&(t0, off0, ..)) = timed.iter().find(|x| x.3.kind == "trigger_log_entry") else {
-        return Err(located(
-            path,
-            Kind::Missing,
-            None,
-            "the log has no trigger_log_entry: nothing says when the incident began".into(),
-            Some("export the whole incident's log, from its trigger".into()),
-        ));
-    };
-    let last_resolve = timed.iter().rposition(|x| x.3.kind == "resolve_log_entry");
-    let team_of = |k: usize, e: &Entry| -> Result<String, RecordError> {
+    Ok(timed)
+}
+
+/// The log being imported, for messages that point into it.
+struct Log<'a> {
+    path: &'a Path,
+    text: &'a str,
+    map: &'a Map,
+}
+
+impl Log<'_> {
+    /// The team of the `k`-th entry of the file, or an error naming what the map lacks.
+    fn team_of(&self, k: usize, e: &Entry) -> Result<String, RecordError> {
+        let (path, text, map) = (self.path, self.text, self.map);
         map.team(e).map(str::to_string).ok_or_else(|| {
             let what = match (&e.escalation_policy, &e.service) {
                 (Some(p), Some(s)) => format!("escalation policy {} and service {}", p.shown(), s.shown()),
@@ -369,71 +417,79 @@ pub fn import(path: &Path, text: &str, map: &Map) -> Result<Imported, RecordErro
                 )),
             )
         })
-    };
-
-    // Rows and comments in time order.
-    let mut lines: Vec<Result<[String; 5], String>> = Vec::new();
-    let mut comments: BTreeMap<String, usize> = BTreeMap::new();
-    let mut acked: HashSet<String> = HashSet::new();
-    let mut detected = false;
-    let n = timed.len();
-    for (i, (t, _, k, e)) in timed.iter().enumerate() {
-        let at = duration(t - t0);
-        let who = e.agent.as_ref().map(Ref::shown).unwrap_or_default();
-        let incident = e.incident.as_ref().map(Ref::shown).unwrap_or_default();
-        let row = |event: &str, subject: &str, note: String| Ok([at.clone(), event.into(), subject.into(), String::new(), note]);
-        let comment = |why: &str| {
-            let s = e.summary.clone().unwrap_or_default().replace(['\n', '\r'], " ");
-            Err(format!("# {at} {}{why}: {s}", e.kind))
-        };
-        let line = if *t < t0 {
-            comment(" (before the first trigger)")
-        } else if last_resolve.is_some_and(|r| i > r) {
-            comment(" (after the incident was resolved)")
-        } else {
-            match e.kind.as_str() {
-                "trigger_log_entry" => {
-                    let team = team_of(*k, e)?;
-                    if !detected {
-                        detected = true;
-                        if let Some(f) = map.fault(e) {
-                            lines.push(row(
-                                "fault",
-                                f,
-                                "the trigger's time: PagerDuty does not know when the fault began".into(),
-                            ));
-                        }
-                        lines.push(row("detected", "", format!("PagerDuty trigger: {incident}")));
-                        row("paged", &team, String::new())
-                    } else {
-                        row("paged", &team, format!("another incident triggered: {incident}"))
-                    }
-                }
-                "acknowledge_log_entry" => {
-                    let team = team_of(*k, e)?;
-                    if acked.insert(team.clone()) {
-                        row("acked", &team, who)
-                    } else {
-                        comment(" (the team had acknowledged already)")
-                    }
-                }
-                "escalate_log_entry" => {
-                    let team = team_of(*k, e)?;
-                    row("escalated", &team, e.summary.clone().unwrap_or_default())
-                }
-                "resolve_log_entry" if Some(i) == last_resolve => {
-                    let by = if who.is_empty() { String::new() } else { format!(" by {who}") };
-                    row("closed", "", format!("resolved in PagerDuty{by}"))
-                }
-                "resolve_log_entry" => comment(" (an earlier incident resolved; the record closes at the last)"),
-                _ => comment(" (not a record event)"),
-            }
-        };
-        if line.is_err() {
-            *comments.entry(e.kind.clone()).or_default() += 1;
-        }
-        lines.push(line);
     }
+
+    /// The record's lines in time order, and how many entries of each type became comments.
+    fn lines(&self, timed: &[Timed], t0: i64) -> Result<(Vec<Line>, BTreeMap<String, usize>), RecordError> {
+        let map = self.map;
+        let last_resolve = timed.iter().rposition(|x| x.3.kind == "resolve_log_entry");
+        let mut lines: Vec<Line> = Vec::new();
+        let mut comments: BTreeMap<String, usize> = BTreeMap::new();
+        let mut acked: HashSet<String> = HashSet::new();
+        let mut detected = false;
+        for (i, (t, _, k, e)) in timed.iter().enumerate() {
+            let at = duration(t - t0);
+            let who = e.agent.as_ref().map(Ref::shown).unwrap_or_default();
+            let incident = e.incident.as_ref().map(Ref::shown).unwrap_or_default();
+            let row = |event: &str, subject: &str, note: String| Ok([at.clone(), event.into(), subject.into(), String::new(), note]);
+            let comment = |why: &str| {
+                let s = e.summary.clone().unwrap_or_default().replace(['\n', '\r'], " ");
+                Err(format!("# {at} {}{why}: {s}", e.kind))
+            };
+            let line = if *t < t0 {
+                comment(" (before the first trigger)")
+            } else if last_resolve.is_some_and(|r| i > r) {
+                comment(" (after the incident was resolved)")
+            } else {
+                match e.kind.as_str() {
+                    "trigger_log_entry" => {
+                        let team = self.team_of(*k, e)?;
+                        if !detected {
+                            detected = true;
+                            if let Some(f) = map.fault(e) {
+                                lines.push(row(
+                                    "fault",
+                                    f,
+                                    "the trigger's time: PagerDuty does not know when the fault began".into(),
+                                ));
+                            }
+                            lines.push(row("detected", "", format!("PagerDuty trigger: {incident}")));
+                            row("paged", &team, String::new())
+                        } else {
+                            row("paged", &team, format!("another incident triggered: {incident}"))
+                        }
+                    }
+                    "acknowledge_log_entry" => {
+                        let team = self.team_of(*k, e)?;
+                        if acked.insert(team.clone()) {
+                            row("acked", &team, who)
+                        } else {
+                            comment(" (the team had acknowledged already)")
+                        }
+                    }
+                    "escalate_log_entry" => {
+                        let team = self.team_of(*k, e)?;
+                        row("escalated", &team, e.summary.clone().unwrap_or_default())
+                    }
+                    "resolve_log_entry" if Some(i) == last_resolve => {
+                        let by = if who.is_empty() { String::new() } else { format!(" by {who}") };
+                        row("closed", "", format!("resolved in PagerDuty{by}"))
+                    }
+                    "resolve_log_entry" => comment(" (an earlier incident resolved; the record closes at the last)"),
+                    _ => comment(" (not a record event)"),
+                }
+            };
+            if line.is_err() {
+                *comments.entry(e.kind.clone()).or_default() += 1;
+            }
+            lines.push(line);
+        }
+        Ok((lines, comments))
+    }
+}
+
+/// The lines as CSV rows and comment lines.
+fn csv_text(lines: Vec<Line>) -> String {
     let mut body = String::new();
     for line in lines {
         match line {
@@ -448,46 +504,27 @@ pub fn import(path: &Path, text: &str, map: &Map) -> Result<Imported, RecordErro
             }
         }
     }
+    body
+}
 
-    let (date, start) = {
-        let local = t0 + off0 * 60;
-        let days = local.div_euclid(86_400);
-        let s = local.rem_euclid(86_400);
-        // civil_from_days
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        (
-            format!("{y:04}-{m:02}-{d:02}"),
-            format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),
-        )
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Imported from PagerDuty log entries: {} (drillsim import pagerduty)",
-        path.display()
-    );
-    let _ = writeln!(
-        out,
-        "# times from the first trigger; the start is its clock time at UTC offset {}",
-        offset_text(off0)
-    );
-    let _ = writeln!(out, "# date: {date}");
-    let _ = writeln!(out, "# start: {start}");
-    out.push_str("time,event,subject,outcome,note\n");
-    out.push_str(&body);
-    Ok(Imported {
-        text: out,
-        comments: comments.into_iter().collect(),
-        entries: n,
-    })
+/// The civil date and clock time (`2026-11-18`, `14:03:12`) of `local` seconds since 1970
+/// (Howard Hinnant's civil_from_days).
+fn civil(local: i64) -> (String, String) {
+    let days = local.div_euclid(86_400);
+    let s = local.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        format!("{y:04}-{m:02}-{d:02}"),
+        format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),
+    )
 }
 
 fn offset_text(minutes: i64) -> String {
@@ -514,6 +551,15 @@ mod tests {
         );
         assert!(instant("2026-11-18T14:03:12").unwrap_err().contains("offset"));
         assert!(instant("yesterday").is_err());
+    }
+
+    #[test]
+    fn civil_dates_invert_instants() {
+        assert_eq!(civil(0), ("1970-01-01".into(), "00:00:00".into()));
+        assert_eq!(civil(951_868_800 - 1), ("2000-02-29".into(), "23:59:59".into()));
+        let t = instant("2026-11-18T14:03:12Z").unwrap().0;
+        assert_eq!(civil(t), ("2026-11-18".into(), "14:03:12".into()));
+        assert_eq!(civil(-1), ("1969-12-31".into(), "23:59:59".into()));
     }
 
     #[test]

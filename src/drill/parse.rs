@@ -234,6 +234,64 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
         )
     };
     let head = rdr.headers().map_err(syntax)?.clone();
+    let (names, short) = columns(path, &head, &lines)?;
+    let idx = |name: &str| names.iter().position(|n| n == name);
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(syntax)?;
+        // The reader's position is where it began reading, before the blank and comment
+        // lines it skipped: the record is on the first line after them.
+        let mut line = rec.position().map_or(1, |p| line_at(&starts, p.byte() as usize));
+        while lines.get(line - 1).is_some_and(|l| l.trim().is_empty() || l.starts_with('#')) {
+            line += 1;
+        }
+        let line_text = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+        if let Some(extra) = (names.len()..rec.len()).find(|&i| !rec.get(i).unwrap_or("").is_empty()) {
+            return Err(err(
+                path,
+                Kind::UnknownColumn,
+                (line, field_col(line_text, extra)),
+                format!(
+                    "`{}` is in no column: the header has {} columns, this is field {}",
+                    rec.get(extra).unwrap_or(""),
+                    names.len(),
+                    extra + 1
+                ),
+                Some("quote a value that holds a comma, or add the column to the header".into()),
+            ));
+        }
+        let get = |name: &str| -> Field {
+            idx(name).map_or_else(Field::default, |i| Field {
+                text: rec.get(i).unwrap_or("").to_string(),
+                col: field_col(line_text, i),
+            })
+        };
+        if short {
+            rows.extend(short_row(path, &header, line, &get)?);
+        } else {
+            rows.push(Row {
+                line,
+                time: get("time"),
+                event: get("event"),
+                subject: get("subject"),
+                team: get("team"),
+                outcome: get("outcome").text,
+                note: get("note").text,
+                placed: None,
+            });
+        }
+    }
+    if short {
+        // Hand-entered steps come in any order: the events they stand for, in time order
+        // (ties keep the file's order).
+        rows.sort_by(|a, b| a.placed.unwrap_or(0.0).total_cmp(&b.placed.unwrap_or(0.0)));
+    }
+    Ok((header, rows))
+}
+
+/// The header's column names (lower case, trailing empty ones dropped) and whether it is the
+/// short form: each name known to the form, none twice, the form's required ones present.
+fn columns(path: &Path, head: &csv::StringRecord, lines: &[&str]) -> Result<(Vec<String>, bool), RecordError> {
     // The header is the first line that is neither blank nor a `#` comment.
     let head_line = lines
         .iter()
@@ -293,58 +351,7 @@ fn csv_rows(path: &Path, text: &str) -> Result<(Header, Vec<Row>), RecordError> 
             ));
         }
     }
-    let idx = |name: &str| names.iter().position(|n| n == name);
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(syntax)?;
-        // The reader's position is where it began reading, before the blank and comment
-        // lines it skipped: the record is on the first line after them.
-        let mut line = rec.position().map_or(1, |p| line_at(&starts, p.byte() as usize));
-        while lines.get(line - 1).is_some_and(|l| l.trim().is_empty() || l.starts_with('#')) {
-            line += 1;
-        }
-        let line_text = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
-        if let Some(extra) = (names.len()..rec.len()).find(|&i| !rec.get(i).unwrap_or("").is_empty()) {
-            return Err(err(
-                path,
-                Kind::UnknownColumn,
-                (line, field_col(line_text, extra)),
-                format!(
-                    "`{}` is in no column: the header has {} columns, this is field {}",
-                    rec.get(extra).unwrap_or(""),
-                    names.len(),
-                    extra + 1
-                ),
-                Some("quote a value that holds a comma, or add the column to the header".into()),
-            ));
-        }
-        let get = |name: &str| -> Field {
-            idx(name).map_or_else(Field::default, |i| Field {
-                text: rec.get(i).unwrap_or("").to_string(),
-                col: field_col(line_text, i),
-            })
-        };
-        if short {
-            rows.extend(short_row(path, &header, line, &get)?);
-        } else {
-            rows.push(Row {
-                line,
-                time: get("time"),
-                event: get("event"),
-                subject: get("subject"),
-                team: get("team"),
-                outcome: get("outcome").text,
-                note: get("note").text,
-                placed: None,
-            });
-        }
-    }
-    if short {
-        // Hand-entered steps come in any order: the events they stand for, in time order
-        // (ties keep the file's order).
-        rows.sort_by(|a, b| a.placed.unwrap_or(0.0).total_cmp(&b.placed.unwrap_or(0.0)));
-    }
-    Ok((header, rows))
+    Ok((names, short))
 }
 
 /// A short-form time in minutes from the first fault. A short form has no fault row, so a
