@@ -1,5 +1,5 @@
-//! How the cost per event grows with the size of a plan and of a topology (issue "The
-//! engine"), and with the number of steps that wait for an alert (issue "Bounded cost").
+//! How the cost per event grows with the size of a plan and of a topology, and with the number
+//! of steps that wait for an alert: the engine's cost should follow the events, not the size.
 //!
 //! Every scenario is generated (`benches/support/gen.rs`). Each benchmark's throughput is the number of engine
 //! events its trials process, so criterion reports events per second: flat across a group

@@ -12,9 +12,13 @@ use anyhow::{Context, Result, bail};
 
 use super::{DEFAULT_SEED, Threads, load};
 use drillsim::batch::{self, MAX_TRIALS, RunOptions};
+use drillsim::drill::Record;
+use drillsim::model::Scenario;
 use drillsim::output::{FileSet, is_stdout};
 use drillsim::report::{self, Formats, full, json::Timing};
+use drillsim::score::Scores;
 use drillsim::sensitivity;
+use drillsim::stats::Summary;
 
 /// Default number of trials when neither the file nor the command line sets one.
 const DEFAULT_TRIALS: u64 = 100_000;
@@ -130,46 +134,14 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         );
     }
     let records = super::score::load_records(&sc, &a.drills)?;
+    let (condition, worst_k) = check_modes(&a, &sc, &records)?;
     let t0 = Instant::now();
-    // With drills, the same trials run with each step's duration kept beside the summary
-    // (the summary is the same either way).
-    let condition = match &a.condition {
-        Some(c) => Some(drillsim::worst::Condition::parse(&sc, c).map_err(|e| anyhow::anyhow!("--where: {e}"))?),
-        None => None,
-    };
-    let worst_k = a.worst.or(condition.map(|_| DEFAULT_WORST));
-    if worst_k.is_some() && !records.is_empty() {
-        bail!("--worst/--where and --drill: run them separately (drillsim score places drills)");
-    }
-    if a.trials_out.is_some() && (worst_k.is_some() || !records.is_empty()) {
-        bail!("--trials-out writes every trial: list the worst with --worst, or place drills with --drill, in another run");
-    }
-    if a.trials_out.as_deref().is_some_and(is_stdout) && a.json.as_deref().is_some_and(is_stdout) {
-        bail!("--trials-out - and --json - would mix on standard output: send one of them to a file");
-    }
-    let mut worst = None;
-    let mut staged = None;
-    let (sum, scores) = if let Some(path) = &a.trials_out {
-        let mut out = drillsim::output::Staged::create(path)?;
-        let sum = a
-            .threads
-            .pool()?
-            .install(|| drillsim::trials::stream(&sc, seed, trials, |b| out.write(b)))?;
-        staged = Some(out);
-        (sum, None)
-    } else if let Some(k) = worst_k {
-        let (sum, w) = a
-            .threads
-            .pool()?
-            .install(|| drillsim::worst::run(&sc, seed, trials, k as usize, condition));
-        worst = Some(w);
-        (sum, None)
-    } else if records.is_empty() {
-        (batch::run(&sc, &opt).context("cannot start worker threads")?, None)
-    } else {
-        let s = super::score::scored(&sc, seed, trials, &records, a.threads)?;
-        (s.summary.clone(), Some(s))
-    };
+    let Played {
+        sum,
+        scores,
+        worst,
+        staged,
+    } = play(&a, &sc, &opt, &records, worst_k, condition)?;
     let timing = Timing {
         elapsed_seconds: t0.elapsed().as_secs_f64(),
         threads: a.threads.get().unwrap_or_else(rayon::current_num_threads),
@@ -226,6 +198,79 @@ pub fn exec(a: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What one run played: the summary and, as the flags asked, the drills' scores, the worst
+/// trials, or the staged per-trial CSV.
+struct Played {
+    sum: Summary,
+    scores: Option<Scores>,
+    worst: Option<drillsim::worst::Worst>,
+    staged: Option<drillsim::output::Staged>,
+}
+
+/// `--where` read against the scenario, how many worst trials to list, and the modes that do
+/// not go together refused before any trial runs.
+fn check_modes(a: &Args, sc: &Scenario, records: &[Record]) -> Result<(Option<drillsim::worst::Condition>, Option<u64>)> {
+    let condition = match &a.condition {
+        Some(c) => Some(drillsim::worst::Condition::parse(sc, c).map_err(|e| anyhow::anyhow!("--where: {e}"))?),
+        None => None,
+    };
+    let worst_k = a.worst.or(condition.map(|_| DEFAULT_WORST));
+    if worst_k.is_some() && !records.is_empty() {
+        bail!("--worst/--where and --drill: run them separately (drillsim score places drills)");
+    }
+    if a.trials_out.is_some() && (worst_k.is_some() || !records.is_empty()) {
+        bail!("--trials-out writes every trial: list the worst with --worst, or place drills with --drill, in another run");
+    }
+    if a.trials_out.as_deref().is_some_and(is_stdout) && a.json.as_deref().is_some_and(is_stdout) {
+        bail!("--trials-out - and --json - would mix on standard output: send one of them to a file");
+    }
+    Ok((condition, worst_k))
+}
+
+/// Play the trials the way the flags ask: streamed to `--trials-out`, keeping the worst,
+/// plain, or scored against drills, with each step's duration kept beside the summary (the
+/// summary is the same either way).
+fn play(
+    a: &Args,
+    sc: &Scenario,
+    opt: &RunOptions,
+    records: &[Record],
+    worst_k: Option<u64>,
+    condition: Option<drillsim::worst::Condition>,
+) -> Result<Played> {
+    let seed = opt.seed;
+    let trials = opt.trials;
+    let mut worst = None;
+    let mut staged = None;
+    let (sum, scores) = if let Some(path) = &a.trials_out {
+        let mut out = drillsim::output::Staged::create(path)?;
+        let sum = a
+            .threads
+            .pool()?
+            .install(|| drillsim::trials::stream(sc, seed, trials, |b| out.write(b)))?;
+        staged = Some(out);
+        (sum, None)
+    } else if let Some(k) = worst_k {
+        let (sum, w) = a
+            .threads
+            .pool()?
+            .install(|| drillsim::worst::run(sc, seed, trials, k as usize, condition));
+        worst = Some(w);
+        (sum, None)
+    } else if records.is_empty() {
+        (batch::run(sc, opt).context("cannot start worker threads")?, None)
+    } else {
+        let s = super::score::scored(sc, seed, trials, records, a.threads)?;
+        (s.summary.clone(), Some(s))
+    };
+    Ok(Played {
+        sum,
+        scores,
+        worst,
+        staged,
+    })
 }
 
 /// The worst trials, each with the command that traces it.

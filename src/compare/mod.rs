@@ -410,152 +410,17 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
     sb.clamp_to(horizon);
     sc.clamp_to(horizon);
     let trials = sb.recovery.len().min(sc.recovery.len());
-    // Not recovered within the horizon: compared only when some trial of either side was.
-    let gone = |v: &[f64]| v.iter().map(|&r| (r >= horizon) as u8 as f64).collect::<Vec<f64>>();
-    let (gone_b, gone_c) = (gone(&sb.recovery), gone(&sc.recovery));
-    let mut measures = vec![Paired::new(
-        std::mem::take(&mut sb.recovery),
-        std::mem::take(&mut sc.recovery),
-        true,
-    )];
-    let mut specs = Vec::new();
-    let mut notes = Vec::new();
-    for (label, stat) in [
-        ("recovery mean", Stat::Mean),
-        ("recovery p50", Stat::Quantile(0.5)),
-        ("recovery p95", Stat::Quantile(0.95)),
-    ] {
-        specs.push(Spec {
-            label: label.into(),
-            share: false,
-            higher_is_worse: true,
-            stat,
-            m: 0,
-        });
-    }
-    if gone_b.iter().chain(&gone_c).any(|&x| x > 0.0) {
-        measures.push(Paired::new(gone_b, gone_c, false));
-        specs.push(Spec {
-            label: "recovery not_recovered".into(),
-            share: true,
-            higher_is_worse: true,
-            stat: Stat::Mean,
-            m: measures.len() - 1,
-        });
-    }
-    for (i, s) in base.services.iter().enumerate() {
-        let Some(j) = cand.services.iter().position(|c| c.name == s.name) else {
-            notes.push(format!("service \"{}\" is only in the base; not compared", s.name));
-            continue;
-        };
-        let (Some(rb), Some(rc)) = (s.rto, cand.services[j].rto) else {
-            if s.rto.is_some() || cand.services[j].rto.is_some() {
-                notes.push(format!(
-                    "service \"{}\" has an RTO in only one revision; RTO met not compared",
-                    s.name
-                ));
-            }
-            continue;
-        };
-        // Met: back within the horizon, and no outage longer than the RTO (as in a run).
-        let met = |s: &Samples, k: usize, rto: f64| {
-            s.restored[k]
-                .iter()
-                .zip(&s.longest_outage[k])
-                .map(|(&r, &l)| (r < horizon && l <= rto) as u8 as f64)
-                .collect::<Vec<f64>>()
-        };
-        measures.push(Paired::new(met(&sb, i, rb), met(&sc, j, rc), false));
-        specs.push(Spec {
-            label: format!("services.{} rto_met", s.name),
-            share: true,
-            higher_is_worse: false,
-            stat: Stat::Mean,
-            m: measures.len() - 1,
-        });
-    }
-    for c in &cand.services {
-        if !base.services.iter().any(|s| s.name == c.name) {
-            notes.push(format!("service \"{}\" is new in the candidate; not compared", c.name));
-        }
-    }
-    let mut lost_b = sb.data_lost;
-    let mut lost_c = sc.data_lost;
-    for (i, s) in base.stores.iter().enumerate() {
-        let Some(j) = cand.stores.iter().position(|c| c.name == s.name) else {
-            notes.push(format!("store \"{}\" is only in the base; not compared", s.name));
-            continue;
-        };
-        if let (Some(rb), Some(rc)) = (s.rpo, cand.stores[j].rpo) {
-            let met = |v: &[f64], rpo: f64| v.iter().map(|&d| (d <= rpo) as u8 as f64).collect::<Vec<f64>>();
-            measures.push(Paired::new(met(&lost_b[i], rb), met(&lost_c[j], rc), false));
-            specs.push(Spec {
-                label: format!("stores.{} rpo_met", s.name),
-                share: true,
-                higher_is_worse: false,
-                stat: Stat::Mean,
-                m: measures.len() - 1,
-            });
-        } else if s.rpo.is_some() || cand.stores[j].rpo.is_some() {
-            notes.push(format!(
-                "store \"{}\" has an RPO in only one revision; RPO met not compared",
-                s.name
-            ));
-        }
-        measures.push(Paired::new(std::mem::take(&mut lost_b[i]), std::mem::take(&mut lost_c[j]), true));
-        for (what, stat) in [("mean", Stat::Mean), ("p95", Stat::Quantile(0.95))] {
-            specs.push(Spec {
-                label: format!("stores.{} data_lost {what}", s.name),
-                share: false,
-                higher_is_worse: true,
-                stat,
-                m: measures.len() - 1,
-            });
-        }
-    }
-    for c in &cand.stores {
-        if !base.stores.iter().any(|s| s.name == c.name) {
-            notes.push(format!("store \"{}\" is new in the candidate; not compared", c.name));
-        }
-    }
+    let mut set = Measures::default();
+    set.recovery(&mut sb, &mut sc, horizon);
+    set.services(base, cand, &sb, &sc, horizon);
+    set.stores(base, cand, sb.data_lost, sc.data_lost);
+    let Measures { measures, specs, notes } = set;
 
     let boot = bootstrap(&measures, &specs, trials, opt);
     // Simultaneous intervals: the verdict is "worse" if any statistic is, so each interval is
     // at 1 - alpha / (number of statistics) (Bonferroni).
     let alpha = (1.0 - opt.confidence).clamp(0.0, 1.0) / specs.len().max(1) as f64;
-    let mut rows = Vec::new();
-    for (s, d) in specs.iter().zip(boot) {
-        let m = &measures[s.m];
-        let base_v = stat_of(&m.base, &m.order_b, s.stat, None);
-        let cand_v = stat_of(&m.cand, &m.order_c, s.stat, None);
-        let change = diff(m, s.stat, None);
-        let interval = percentile_interval(d, alpha);
-        let rel = opt.tolerance_percent / 100.0 * base_v.abs();
-        let margin = if s.share { rel } else { rel.max(opt.tolerance_minutes) };
-        let (bad, good) = if s.higher_is_worse {
-            (interval.lo > margin, interval.hi < -margin)
-        } else {
-            (interval.hi < -margin, interval.lo > margin)
-        };
-        let verdict = if bad {
-            Change::Worse
-        } else if good {
-            Change::Better
-        } else {
-            Change::NoSignificantChange
-        };
-        rows.push(Row {
-            label: s.label.clone(),
-            share: s.share,
-            higher_is_worse: s.higher_is_worse,
-            base: base_v,
-            candidate: cand_v,
-            change,
-            interval,
-            margin,
-            verdict,
-        });
-    }
+    let rows: Vec<Row> = specs.iter().zip(boot).map(|(s, d)| row(&measures[s.m], s, d, alpha, opt)).collect();
     let verdict = if rows.iter().any(|r| r.verdict == Change::Worse) {
         Change::Worse
     } else if rows.iter().any(|r| r.verdict == Change::Better) {
@@ -578,6 +443,157 @@ pub fn compare_samples(base: &Scenario, cand: &Scenario, mut sb: Samples, mut sc
         rows,
         verdict,
         notes,
+    }
+}
+
+/// The measures two revisions are compared on and the statistics read from each, built one
+/// kind at a time; `notes` say what could not be compared and why.
+#[derive(Default)]
+struct Measures {
+    measures: Vec<Paired>,
+    specs: Vec<Spec>,
+    notes: Vec<String>,
+}
+
+impl Measures {
+    /// Add a measure; its index, for the specs that read it.
+    fn push(&mut self, p: Paired) -> usize {
+        self.measures.push(p);
+        self.measures.len() - 1
+    }
+
+    fn spec(&mut self, label: String, share: bool, higher_is_worse: bool, stat: Stat, m: usize) {
+        self.specs.push(Spec {
+            label,
+            share,
+            higher_is_worse,
+            stat,
+            m,
+        });
+    }
+
+    /// Recovery time (measure 0: its mean, p50 and p95), and the share not recovered within
+    /// the horizon when some trial of either side was not.
+    fn recovery(&mut self, sb: &mut Samples, sc: &mut Samples, horizon: f64) {
+        let gone = |v: &[f64]| v.iter().map(|&r| (r >= horizon) as u8 as f64).collect::<Vec<f64>>();
+        let (gone_b, gone_c) = (gone(&sb.recovery), gone(&sc.recovery));
+        let m = self.push(Paired::new(
+            std::mem::take(&mut sb.recovery),
+            std::mem::take(&mut sc.recovery),
+            true,
+        ));
+        for (label, stat) in [
+            ("recovery mean", Stat::Mean),
+            ("recovery p50", Stat::Quantile(0.5)),
+            ("recovery p95", Stat::Quantile(0.95)),
+        ] {
+            self.spec(label.into(), false, true, stat, m);
+        }
+        if gone_b.iter().chain(&gone_c).any(|&x| x > 0.0) {
+            let m = self.push(Paired::new(gone_b, gone_c, false));
+            self.spec("recovery not_recovered".into(), true, true, Stat::Mean, m);
+        }
+    }
+
+    /// The share of trials that met each business service's RTO, for services in both
+    /// revisions with an RTO in both.
+    fn services(&mut self, base: &Scenario, cand: &Scenario, sb: &Samples, sc: &Samples, horizon: f64) {
+        for (i, s) in base.services.iter().enumerate() {
+            let Some(j) = cand.services.iter().position(|c| c.name == s.name) else {
+                self.notes.push(format!("service \"{}\" is only in the base; not compared", s.name));
+                continue;
+            };
+            let (Some(rb), Some(rc)) = (s.rto, cand.services[j].rto) else {
+                if s.rto.is_some() || cand.services[j].rto.is_some() {
+                    self.notes.push(format!(
+                        "service \"{}\" has an RTO in only one revision; RTO met not compared",
+                        s.name
+                    ));
+                }
+                continue;
+            };
+            // Met: back within the horizon, and no outage longer than the RTO (as in a run).
+            let met = |s: &Samples, k: usize, rto: f64| {
+                s.restored[k]
+                    .iter()
+                    .zip(&s.longest_outage[k])
+                    .map(|(&r, &l)| (r < horizon && l <= rto) as u8 as f64)
+                    .collect::<Vec<f64>>()
+            };
+            let m = self.push(Paired::new(met(sb, i, rb), met(sc, j, rc), false));
+            self.spec(format!("services.{} rto_met", s.name), true, false, Stat::Mean, m);
+        }
+        for c in &cand.services {
+            if !base.services.iter().any(|s| s.name == c.name) {
+                self.notes
+                    .push(format!("service \"{}\" is new in the candidate; not compared", c.name));
+            }
+        }
+    }
+
+    /// Per store in both revisions: the share of trials that met its RPO (with an RPO in
+    /// both), and the data lost (mean and p95).
+    fn stores(&mut self, base: &Scenario, cand: &Scenario, mut lost_b: Vec<Vec<f64>>, mut lost_c: Vec<Vec<f64>>) {
+        for (i, s) in base.stores.iter().enumerate() {
+            let Some(j) = cand.stores.iter().position(|c| c.name == s.name) else {
+                self.notes.push(format!("store \"{}\" is only in the base; not compared", s.name));
+                continue;
+            };
+            if let (Some(rb), Some(rc)) = (s.rpo, cand.stores[j].rpo) {
+                let met = |v: &[f64], rpo: f64| v.iter().map(|&d| (d <= rpo) as u8 as f64).collect::<Vec<f64>>();
+                let m = self.push(Paired::new(met(&lost_b[i], rb), met(&lost_c[j], rc), false));
+                self.spec(format!("stores.{} rpo_met", s.name), true, false, Stat::Mean, m);
+            } else if s.rpo.is_some() || cand.stores[j].rpo.is_some() {
+                self.notes.push(format!(
+                    "store \"{}\" has an RPO in only one revision; RPO met not compared",
+                    s.name
+                ));
+            }
+            let m = self.push(Paired::new(std::mem::take(&mut lost_b[i]), std::mem::take(&mut lost_c[j]), true));
+            for (what, stat) in [("mean", Stat::Mean), ("p95", Stat::Quantile(0.95))] {
+                self.spec(format!("stores.{} data_lost {what}", s.name), false, true, stat, m);
+            }
+        }
+        for c in &cand.stores {
+            if !base.stores.iter().any(|s| s.name == c.name) {
+                self.notes
+                    .push(format!("store \"{}\" is new in the candidate; not compared", c.name));
+            }
+        }
+    }
+}
+
+/// One statistic's row: both sides, the change, its interval at `1 - alpha` from the
+/// bootstrap differences `d`, and the verdict against the tolerance.
+fn row(m: &Paired, s: &Spec, d: Vec<f64>, alpha: f64, opt: &CompareOptions) -> Row {
+    let base_v = stat_of(&m.base, &m.order_b, s.stat, None);
+    let cand_v = stat_of(&m.cand, &m.order_c, s.stat, None);
+    let change = diff(m, s.stat, None);
+    let interval = percentile_interval(d, alpha);
+    let rel = opt.tolerance_percent / 100.0 * base_v.abs();
+    let margin = if s.share { rel } else { rel.max(opt.tolerance_minutes) };
+    let (bad, good) = if s.higher_is_worse {
+        (interval.lo > margin, interval.hi < -margin)
+    } else {
+        (interval.hi < -margin, interval.lo > margin)
+    };
+    let verdict = if bad {
+        Change::Worse
+    } else if good {
+        Change::Better
+    } else {
+        Change::NoSignificantChange
+    };
+    Row {
+        label: s.label.clone(),
+        share: s.share,
+        higher_is_worse: s.higher_is_worse,
+        base: base_v,
+        candidate: cand_v,
+        change,
+        interval,
+        margin,
+        verdict,
     }
 }
 

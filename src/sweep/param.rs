@@ -16,7 +16,7 @@
 //! made, with the file's own message.
 
 use crate::scenario::duration::parse_minutes;
-use crate::scenario::vary::{self, Edit, KINDS, Kind, Op, Target, ValueKind, probability_value};
+use crate::scenario::vary::{self, Edit, Field, KINDS, Kind, Op, Target, ValueKind, probability_value};
 
 /// Most variants one sweep runs (the product of the `--vary` value counts, plus `--variant`
 /// files): each is a full run of the trials, and beyond this the table stops being read.
@@ -79,11 +79,7 @@ const MAX_VALUES: usize = MAX_VARIANTS;
 /// Read one `--vary`.
 pub fn parse(text: &str) -> Result<Vary, ParamError> {
     let text = text.trim();
-    let fail = |message: String, help: &str| ParamError {
-        text: text.to_string(),
-        message,
-        help: help.to_string(),
-    };
+    let fail = |message: String, help: &str| failure(text, message, help);
     let Some(eq) = text.find('=') else {
         return Err(fail("no `=`, `*=` or `+=`".into(), FORM));
     };
@@ -92,10 +88,32 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
         Some('+') => (&text[..eq - 1], "+="),
         _ => (&text[..eq], "="),
     };
-    let values = &text[eq + 1..];
-    let path = path.trim();
-    let mut words = path.split('.');
-    let kind_word = words.next().unwrap_or("");
+    let (kind, name, field_word) = split_path(text, path.trim())?;
+    let field = vary::field(kind, field_word).map_err(|m| fail(m, FORM))?;
+    check_op(text, kind, field, op)?;
+    let ops = values(text, field, op, &text[eq + 1..])?;
+    Ok(Vary {
+        text: text.to_string(),
+        target: Target {
+            field,
+            name: name.to_string(),
+        },
+        ops,
+    })
+}
+
+fn failure(text: &str, message: String, help: &str) -> ParamError {
+    ParamError {
+        text: text.to_string(),
+        message,
+        help: help.to_string(),
+    }
+}
+
+/// `KIND.NAME.FIELD` (or `detection.FIELD`) as its kind, name and field word.
+fn split_path<'p>(text: &str, path: &'p str) -> Result<(Kind, &'p str, &'p str), ParamError> {
+    let fail = |message: String, help: &str| failure(text, message, help);
+    let kind_word = path.split('.').next().unwrap_or("");
     let Some(kind) = Kind::parse(kind_word) else {
         let kinds: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
         let close = kinds.iter().find(|k| crate::error::similar(k, kind_word));
@@ -128,7 +146,12 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
             }
         }
     };
-    let field = vary::field(kind, field_word).map_err(|m| fail(m, FORM))?;
+    Ok((kind, name, field_word))
+}
+
+/// The operator applies to the field's values: `*=` scales durations, `+=` adds to durations
+/// and whole numbers, a probability is only set.
+fn check_op(text: &str, kind: Kind, field: Field, op: &str) -> Result<(), ParamError> {
     let allowed = match field.value {
         ValueKind::Whole => op != "*=",
         ValueKind::Probability => op == "=",
@@ -139,15 +162,19 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
             ValueKind::Whole => ("a whole number", "`=` or `+=`"),
             _ => ("a probability", "`=`"),
         };
-        return Err(fail(
+        return Err(failure(
+            text,
             format!("`{}` is {what}: `{op}` does not apply", field.name),
             &format!("use {ops}, e.g. {}", example(kind)),
         ));
     }
-    let target = Target {
-        field,
-        name: name.to_string(),
-    };
+    Ok(())
+}
+
+/// The comma-separated values (a range `a..b` of whole numbers among them) as operations,
+/// each listed once.
+fn values(text: &str, field: Field, op: &str, values: &str) -> Result<Vec<Op>, ParamError> {
+    let fail = |message: String, help: &str| failure(text, message, help);
     let mut ops = Vec::new();
     for v in values.split(',') {
         let v = v.trim();
@@ -198,11 +225,7 @@ pub fn parse(text: &str) -> Result<Vary, ParamError> {
             ));
         }
     }
-    Ok(Vary {
-        text: text.to_string(),
-        target,
-        ops,
-    })
+    Ok(ops)
 }
 
 fn example(kind: Kind) -> &'static str {

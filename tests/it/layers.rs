@@ -8,37 +8,48 @@ use std::path::{Path, PathBuf};
 
 use super::common::repo;
 
-/// Rank of each top-level module of the library: a module may import only modules of a lower
-/// rank (and itself). Modules of one rank do not import each other.
-const LAYERS: &[(&str, u32)] = &[
-    ("error", 0),
-    ("text", 0),
-    ("output", 1),
-    ("model", 1),
-    ("scenario", 2),
-    ("sim", 2),
-    ("init", 2),
-    ("stats", 3),
-    ("drill", 3),
-    ("batch", 4),
-    ("check", 5),
-    ("compare", 5),
-    ("sensitivity", 5),
-    ("score", 5),
-    ("worst", 5),
-    ("trials", 5),
-    ("calibrate", 5),
-    ("plot", 6),
-    ("sweep", 6),
-    ("shard", 6),
-    ("report", 7),
-];
+/// Modules that may import fewer modules than their layer allows: the checked model stands on
+/// errors alone, so that reading files (scenario) and playing trials (sim) both stand on it.
+const ONLY: &[(&str, &[&str])] = &[("model", &["error"])];
 
 /// Folders whose files must not import each other in a cycle.
 const ACYCLIC: &[&str] = &["sim"];
 
-fn rank(module: &str) -> Option<u32> {
-    LAYERS.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)
+/// The layers as `src/lib.rs`'s guide draws them: each line of its `text` block that begins
+/// with a number is a layer, and the module names after it (up to the first word that is no
+/// module) are the modules of that layer. The guide is the one place the picture is written.
+fn layers() -> BTreeMap<String, u32> {
+    let lib = std::fs::read_to_string(repo("src/lib.rs")).unwrap();
+    let mods = declared_modules(&lib);
+    let guide = lib.split("```text").nth(1).and_then(|g| g.split("```").next()).unwrap_or("");
+    let mut out = BTreeMap::new();
+    for line in guide.lines() {
+        let mut words = line.trim_start_matches("//!").split_whitespace();
+        let Some(Ok(rank)) = words.next().map(str::parse::<u32>) else {
+            continue;
+        };
+        for w in words.take_while(|w| mods.contains(*w)) {
+            assert!(out.insert(w.to_string(), rank).is_none(), "src/lib.rs's guide lists `{w}` twice");
+        }
+    }
+    out
+}
+
+/// The `pub mod` names `src/lib.rs` declares.
+fn declared_modules(lib: &str) -> BTreeSet<String> {
+    lib.lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';').trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_guide_draws_every_module_of_the_library_once() {
+    let lib = std::fs::read_to_string(repo("src/lib.rs")).unwrap();
+    let declared = declared_modules(&lib);
+    let drawn: BTreeSet<String> = layers().into_keys().collect();
+    assert!(declared.len() > 10, "the lib.rs reader found only {declared:?}");
+    assert_eq!(drawn, declared, "src/lib.rs's layer picture and its `pub mod` list differ");
 }
 
 /// Every `.rs` file under `dir`, recursively, in a stable order.
@@ -122,18 +133,70 @@ fn is_ident(c: u8) -> bool {
 /// expanded: `crate::{a::x, b}` gives `a` and `b`. With `deep`, also the second segment
 /// (`a::x` gives `a x`), which the sibling check needs.
 fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
+    paths_at(code, prefix).into_iter().map(|(_, p)| p).collect()
+}
+
+/// [`paths_after`] with the byte offset where each path begins.
+fn paths_at(code: &str, prefix: &str) -> Vec<(usize, Vec<String>)> {
     let b = code.as_bytes();
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(pos) = code[from..].find(prefix) {
         let start = from + pos;
         from = start + prefix.len();
+        // `x::crate` is no path from the root, and the second `super` of `super::super::`
+        // belongs to the path the first began.
+        if start > 0 && (is_ident(b[start - 1]) || b[start - 1] == b':') {
+            continue;
+        }
+        let mut paths = Vec::new();
+        segments(code, from, &mut Vec::new(), &mut paths);
+        found.extend(paths.into_iter().map(|p| (start, p)));
+    }
+    found
+}
+
+/// The inline modules of a file (`mod tests { … }`) as (name, first byte, last byte), so that
+/// a `super::` inside one is read from that module and not from the file's.
+fn inline_modules(code: &str) -> Vec<(String, usize, usize)> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = code[from..].find("mod ") {
+        let start = from + pos;
+        from = start + 4;
         if start > 0 && is_ident(b[start - 1]) {
             continue;
         }
-        segments(code, from, &mut Vec::new(), &mut found);
+        let mut at = from;
+        while at < b.len() && is_ident(b[at]) {
+            at += 1;
+        }
+        let name = &code[from..at];
+        while at < b.len() && b[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if name.is_empty() || b.get(at) != Some(&b'{') {
+            continue;
+        }
+        let mut depth = 0;
+        let mut end = at;
+        for (i, &c) in b.iter().enumerate().skip(at) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push((name.to_string(), start, end));
     }
-    found
+    out
 }
 
 /// Read a path starting at `at` (after a `::`), pushing each complete path's segments.
@@ -196,8 +259,36 @@ fn module_of(file: &Path) -> Vec<String> {
     parts
 }
 
+/// The top-level module each `crate::` and `super::` path of a file at `module` names: a
+/// `super::` chain is followed up the module path, so `super::super::report` from
+/// `src/sim/world/power.rs` is `report` and not an escape from the check.
+fn imported_tops(code: &str, module: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = paths_after(code, "crate::")
+        .into_iter()
+        .map(|p| (p[0].clone(), format!("crate::{}", p.join("::"))))
+        .collect();
+    let inline = inline_modules(code);
+    for (pos, p) in paths_at(code, "super::") {
+        // `super::` itself is one step up; each further `super` segment another.
+        let ups = 1 + p.iter().take_while(|s| *s == "super").count();
+        let rest = &p[ups - 1..];
+        let written = format!("{}{}", "super::".repeat(ups), rest.join("::"));
+        let mut at: Vec<String> = module.to_vec();
+        at.extend(inline.iter().filter(|(_, s, e)| *s < pos && pos < *e).map(|(n, _, _)| n.clone()));
+        for _ in 0..ups {
+            at.pop();
+        }
+        let full: Vec<String> = at.into_iter().chain(rest.iter().cloned()).collect();
+        if let Some(top) = full.first() {
+            out.push((top.clone(), written));
+        }
+    }
+    out
+}
+
 #[test]
 fn no_module_imports_one_above_it() {
+    let layers = layers();
     let mut files = Vec::new();
     rust_files(&repo("src"), &mut files);
     let mut upward = Vec::new();
@@ -208,33 +299,31 @@ fn no_module_imports_one_above_it() {
         if top == "cli" || top == "main" {
             continue; // the binary's own modules stand above every library module
         }
-        let Some(own) = rank(top) else {
+        let Some(&own) = layers.get(top) else {
             unknown.insert(top.clone());
             continue;
         };
+        let only = ONLY.iter().find(|(m, _)| m == top).map(|(_, allowed)| *allowed);
         let code = code_only(&std::fs::read_to_string(f).unwrap());
-        for path in paths_after(&code, "crate::") {
-            let target = &path[0];
-            if target == top {
+        for (target, written) in imported_tops(&code, &module) {
+            if &target == top {
                 continue;
             }
-            match rank(target) {
-                Some(r) if r < own => {}
-                Some(_) => upward.push(format!(
-                    "{} imports crate::{} ({top} is not above {target})",
+            match layers.get(&target) {
+                Some(_) if only.is_some_and(|allowed| !allowed.contains(&target.as_str())) => upward.push(format!(
+                    "{} imports {written} ({top} may import only {:?})",
                     f.display(),
-                    path.join("::")
+                    only.unwrap_or_default()
                 )),
+                Some(&r) if r < own => {}
+                Some(_) => upward.push(format!("{} imports {written} ({top} is not above {target})", f.display())),
                 None => {
                     unknown.insert(target.clone());
                 }
             }
         }
     }
-    assert!(
-        unknown.is_empty(),
-        "modules missing from the layer table in tests/it/layers.rs (and lib.rs's guide): {unknown:?}"
-    );
+    assert!(unknown.is_empty(), "modules missing from src/lib.rs's layer picture: {unknown:?}");
     assert!(upward.is_empty(), "imports that point upward or sideways:\n{}", upward.join("\n"));
 }
 
@@ -296,7 +385,8 @@ fn the_files_of_sim_form_no_cycle() {
                     }
                 }
             } else {
-                seen.extend(paths_after(&code, "super::"));
+                // `super::super::…` leaves the folder; the layer test reads it.
+                seen.extend(paths_after(&code, "super::").into_iter().filter(|p| p[0] != "super"));
             }
             for p in seen {
                 let t = resolve(&p[0], &children, &reexports);
@@ -341,6 +431,26 @@ fn the_files_of_sim_form_no_cycle() {
             }
         }
     }
+}
+
+#[test]
+fn super_chains_resolve_to_the_module_they_reach() {
+    let module = |p: &str| p.split('/').map(String::from).collect::<Vec<String>>();
+    let code = code_only("use super::super::report::x; use super::queue::Ev; use super::{a, b};");
+    let tops: Vec<String> = imported_tops(&code, &module("sim/world/power")).into_iter().map(|t| t.0).collect();
+    assert_eq!(tops, ["sim", "sim", "sim", "sim"]);
+    let tops: Vec<String> = imported_tops(&code, &module("sim/power")).into_iter().map(|t| t.0).collect();
+    assert_eq!(tops, ["report", "sim", "sim", "sim"]);
+    // From a folder's mod.rs (module `sim`), `super::` is the crate root.
+    let tops: Vec<String> = imported_tops(&code_only("use super::report::x;"), &module("sim"))
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    assert_eq!(tops, ["report"]);
+    // Inside an inline `mod tests { … }`, `super::` is the file's own module.
+    let code = code_only("mod tests { use super::line_col; }\nuse super::report::x;");
+    let tops: Vec<String> = imported_tops(&code, &module("error")).into_iter().map(|t| t.0).collect();
+    assert_eq!(tops, ["error", "report"]);
 }
 
 #[test]

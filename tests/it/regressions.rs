@@ -377,7 +377,7 @@ duration = "3h"
     assert!((raised[0] - 65.0).abs() < 1e-9, "{raised:?}");
 }
 
-// ---- report and trace (issue 9) ----
+// ---- report and trace: times from the first fault, and what a step waited for ----
 
 /// A night exercise: the clock starts at 03:00, the first fault (app crashes) comes at 30m,
 /// a power loss at 90m; `move` must wait until a power loss is detected.
