@@ -132,6 +132,11 @@ pub fn human(minutes: f64) -> String {
     }
 }
 
+/// A share (0 to 1) as a percent with one decimal: `0.957` reads `95.7%`.
+pub fn share_pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! service's downtime, each step's duration), marking what the drill did not get to as
 //! censored (at least this long) rather than missing.
 //!
-//! Formats ([`parse`]): the long CSV form `time,event,subject,outcome,note` (plus an optional
+//! Formats ([`parse`], loaded by [`load`]): the long CSV form `time,event,subject,outcome,note` (plus an optional
 //! `team` column), the short CSV form `step,start,end,outcome` for hand entry, and JSON Lines
 //! with the long form's fields. A record is read whole, parsed, then checked: names against
 //! the scenario, times in order, each step started before it finishes, no event twice.
@@ -16,6 +16,8 @@
 //! in any case, trailing empty fields, comment lines among the rows (positions stay right),
 //! short-form clock times past midnight; a drill stopped early says so (`stopped`).
 
+mod checker;
+mod load;
 pub mod observed;
 pub mod pagerduty;
 pub mod parse;
@@ -26,8 +28,8 @@ use std::path::PathBuf;
 
 use crate::model::{StepId, TeamId};
 
+pub use load::{MAX_RECORD_BYTES, load, load_str, read_text};
 pub use observed::{Observation, Observed};
-pub use parse::{load, load_str, read_text};
 
 /// What happened, as the record's `event` column names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,22 +1,16 @@
 //! What the report says, in order: the verdict first, then the evidence, then what to fix,
 //! then how to rehearse it, then the run's parameters.
 
-use super::doc::{Block, Doc, Tone};
-use super::full::{Context, VERDICT_TARGET};
+use super::doc::{Block, Doc, heads};
+use super::findings;
+use super::full::Context;
 use super::timeline::{self, MAX_ROWS};
 use super::verdict;
-use crate::check::results;
-use crate::check::{ScenarioCheck, Verdict};
-use crate::model::objective::Bound;
 use crate::plot::Chart;
-use crate::sensitivity::{self, Sensitivity};
+use crate::sensitivity;
 use crate::sim::trace::wall_clock_at;
 use crate::stats::Sketch;
-use crate::text::{clock, human, shell_command};
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
+use crate::text::{clock, human, share_pct, shell_command};
 
 fn stat_row(label: &str, s: &Sketch) -> Vec<String> {
     horizon_row(label, s, 0)
@@ -77,331 +71,6 @@ fn chart_or_note(out: &mut Vec<Block>, charts: &[Chart], name: &str) {
     }
 }
 
-/// The verdict: its tone and sentence. By the scenario's `[expect]` objectives when
-/// [`Context::check`] holds them, else by the RTO rule ([`rto_verdict`]).
-pub fn verdict(ctx: &Context<'_>) -> (Tone, String) {
-    match ctx.check {
-        Some(c) => objectives_verdict(c),
-        None => rto_verdict(ctx),
-    }
-}
-
-/// The headline word of the verdict, after the rule it follows.
-pub fn verdict_word(ctx: &Context<'_>, tone: Tone) -> &'static str {
-    if ctx.check.is_some() { tone.objectives_word() } else { tone.word() }
-}
-
-/// The sentence that says which rule the verdict follows.
-pub fn verdict_rule(ctx: &Context<'_>) -> String {
-    match ctx.check {
-        Some(c) => format!(
-            "Verdict by the scenario's {} objective{} (as `drillsim check`): seed {}, {}% intervals over all of the check's looks, {} trials in all.",
-            c.results.len(),
-            if c.results.len() == 1 { "" } else { "s" },
-            c.seed,
-            100.0 * verdict::CONFIDENCE,
-            c.trials
-        ),
-        None if ctx.sc.services.iter().all(|s| s.rto.is_none()) => {
-            "No objectives in `[expect]` and no RTO set: nothing to judge against.".into()
-        }
-        None => format!(
-            "No objectives in `[expect]`: verdict by RTO met in \u{2265}{:.0}% of trials (every business service with an RTO).",
-            100.0 * VERDICT_TARGET
-        ),
-    }
-}
-
-/// The objectives' table, as `drillsim check` prints it: objective, estimate, interval,
-/// trials, verdict.
-pub fn objectives_table(c: &ScenarioCheck) -> Block {
-    let rows = c
-        .results
-        .iter()
-        .map(|r| {
-            vec![
-                r.objective.text.clone(),
-                results::value(r.estimate, r.objective.is_share()),
-                results::interval_text(r),
-                r.trials.to_string(),
-                r.verdict.as_str().to_string(),
-            ]
-        })
-        .collect();
-    let ci = format!("{}% interval", 100.0 * verdict::CONFIDENCE);
-    Block::Table {
-        head: heads(&["objective", "estimate", &ci, "trials", "verdict"]),
-        rows,
-        numeric: vec![false, true, false, true, false],
-    }
-}
-
-fn objectives_verdict(c: &ScenarioCheck) -> (Tone, String) {
-    let (missed, uncertain) = verdict::counts(c);
-    let n = c.results.len();
-    let names = |v: Verdict| {
-        c.results
-            .iter()
-            .filter(|r| r.verdict == v)
-            .map(|r| {
-                format!(
-                    "`{}` (estimate {})",
-                    r.objective.text,
-                    results::value(r.estimate, r.objective.is_share())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if missed > 0 {
-        let also = if uncertain > 0 {
-            format!("; {uncertain} not certain")
-        } else {
-            String::new()
-        };
-        (
-            Tone::Bad,
-            format!("The plan misses {missed} of its {n} objectives: {}{also}.", names(Verdict::Missed)),
-        )
-    } else if uncertain > 0 {
-        (
-            Tone::Warn,
-            format!(
-                "No objective is missed, but {uncertain} of {n} are not certain after {} trials: {}.",
-                c.trials,
-                names(Verdict::NotCertain)
-            ),
-        )
-    } else {
-        (
-            Tone::Good,
-            format!("The plan meets all {n} of its objectives, each with its whole interval on the promised side."),
-        )
-    }
-}
-
-/// The verdict by the RTO rule: every business service back within its RTO in at least
-/// [`VERDICT_TARGET`] of trials.
-pub fn rto_verdict(ctx: &Context<'_>) -> (Tone, String) {
-    let (sc, sum) = (ctx.sc, ctx.sum);
-    let r = &sum.recovery;
-    let typical = format!(
-        "recovery takes {} at the median and {} or less in 95% of trials",
-        human(r.quantile(0.5)),
-        human(r.quantile(0.95))
-    );
-    if sc.services.is_empty() {
-        return (
-            Tone::Info,
-            format!(
-                "No RTO to judge against: this scenario models no business services, so recovery is measured at the finish of the plan's final step; {typical}."
-            ),
-        );
-    }
-    let with: Vec<(usize, f64)> = sc
-        .services
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| s.rto.map(|rto| (i, rto)))
-        .collect();
-    if with.is_empty() {
-        return (Tone::Info, format!("No RTO is set for any business service; {typical}."));
-    }
-    let (worst, rto) = with
-        .iter()
-        .copied()
-        .min_by(|a, b| sum.rto_met_share(a.0).total_cmp(&sum.rto_met_share(b.0)).then(a.0.cmp(&b.0)))
-        .unwrap_or(with[0]);
-    let share = sum.rto_met_share(worst);
-    let name = &sc.services[worst].name;
-    let target = pct(VERDICT_TARGET);
-    if share >= VERDICT_TARGET {
-        (
-            Tone::Good,
-            format!(
-                "The plan meets its RTOs: every business service is back within its RTO in at least {target} of trials (lowest: {name}, {} within {}).",
-                pct(share),
-                human(rto)
-            ),
-        )
-    } else {
-        let missing = with.iter().filter(|(i, _)| sum.rto_met_share(*i) < VERDICT_TARGET).count();
-        let others = if missing > 1 {
-            format!(" {} of {} services with an RTO fall short of {target}.", missing, with.len())
-        } else {
-            String::new()
-        };
-        let tone = if share >= 0.5 { Tone::Warn } else { Tone::Bad };
-        let lead = if tone == Tone::Warn {
-            "The plan is at risk"
-        } else {
-            "The plan misses its RTO"
-        };
-        (
-            tone,
-            format!(
-                "{lead}: {name} is back within its RTO of {} in only {} of trials (the target is {target}); its p95 downtime is {}.{others}",
-                human(rto),
-                pct(share),
-                human(sum.downtime[worst].quantile(0.95))
-            ),
-        )
-    }
-}
-
-/// Where the plan loses time and what would help most, as short sentences.
-fn findings(ctx: &Context<'_>) -> Vec<String> {
-    let (sc, sum) = (ctx.sc, ctx.sum);
-    let r = &sum.recovery;
-    let mut out = vec![format!(
-        "Recovery time over {} trials: p50 {}, p95 {}, p99 {} (mean {}).",
-        sum.trials,
-        human(r.quantile(0.5)),
-        human(r.quantile(0.95)),
-        human(r.quantile(0.99)),
-        human(r.mean())
-    )];
-    for (i, s) in sc.services.iter().enumerate() {
-        if let Some(rto) = s.rto {
-            out.push(format!(
-                "{}: back within its RTO of {} in {} of trials (p95 downtime {}).",
-                s.name,
-                human(rto),
-                pct(sum.rto_met_share(i)),
-                human(sum.downtime[i].quantile(0.95))
-            ));
-        }
-    }
-    let top: Vec<String> = sum
-        .steps_by_criticality()
-        .iter()
-        .take(3)
-        .map(|&i| format!("{} ({})", sc.steps[i].id, pct(sum.criticality(i))))
-        .collect();
-    if !top.is_empty() {
-        out.push(format!("Steps most often on the critical path: {}.", top.join(", ")));
-    }
-    if let Some((t, team)) = sc
-        .teams
-        .iter()
-        .enumerate()
-        .max_by(|a, b| sum.utilization(a.0).total_cmp(&sum.utilization(b.0)).then(b.0.cmp(&a.0)))
-    {
-        out.push(format!(
-            "Busiest team: {} ({} of its capacity of {} from acknowledgement to close).",
-            team.name,
-            pct(sum.utilization(t)),
-            team.capacity
-        ));
-    }
-    if let Some(s) = ctx.sensitivity {
-        out.push(fix_first(ctx, s));
-    }
-    out
-}
-
-/// The measure "fix first" ranks levers by: the verdict's own.
-enum FixMeasure {
-    /// The objective (by index) that is missed, or else closest to failing.
-    Objective(usize),
-    /// The share of trials in which this business service (the weakest) is back within its RTO.
-    Rto(usize),
-    /// p95 recovery (nothing else to judge against).
-    P95,
-}
-
-fn fix_measure(ctx: &Context<'_>) -> FixMeasure {
-    if let Some(c) = ctx.check {
-        // Relative margin: how far the estimate sits on the promised side of the threshold.
-        let margin = |r: &crate::check::ObjectiveResult| {
-            let o = &r.objective;
-            let m = match o.bound {
-                Bound::AtMost => o.threshold - r.estimate,
-                Bound::AtLeast => r.estimate - o.threshold,
-            };
-            m / o.threshold.abs().max(1e-9)
-        };
-        let pick = c
-            .results
-            .iter()
-            .enumerate()
-            .min_by(|a, b| {
-                (a.1.verdict != Verdict::Missed)
-                    .cmp(&(b.1.verdict != Verdict::Missed))
-                    .then(margin(a.1).total_cmp(&margin(b.1)))
-                    .then(a.0.cmp(&b.0))
-            })
-            .map(|(i, _)| i);
-        if let Some(i) = pick {
-            return FixMeasure::Objective(i);
-        }
-    }
-    let sum = ctx.sum;
-    ctx.sc
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.rto.is_some())
-        .min_by(|a, b| sum.rto_met_share(a.0).total_cmp(&sum.rto_met_share(b.0)).then(a.0.cmp(&b.0)))
-        .map(|(i, _)| FixMeasure::Rto(i))
-        .unwrap_or(FixMeasure::P95)
-}
-
-fn fix_first(ctx: &Context<'_>, s: &Sensitivity) -> String {
-    let measure = fix_measure(ctx);
-    // Gain on the measure (positive: better), and how it is printed.
-    let gain = |l: &sensitivity::Lever| -> f64 {
-        match measure {
-            FixMeasure::Objective(i) => {
-                let d = l.figures.objectives[i] - s.base.objectives[i];
-                match ctx.sc.objectives[i].bound {
-                    Bound::AtMost => -d,
-                    Bound::AtLeast => d,
-                }
-            }
-            FixMeasure::Rto(i) => l.figures.rto_met[i] - s.base.rto_met[i],
-            FixMeasure::P95 => -l.delta_p95,
-        }
-    };
-    let share = match measure {
-        FixMeasure::Objective(i) => ctx.sc.objectives[i].is_share(),
-        FixMeasure::Rto(_) => true,
-        FixMeasure::P95 => false,
-    };
-    let min_gain = if share { 0.001 } else { 1.0 };
-    let mut ranked: Vec<&sensitivity::Lever> = s.levers.iter().filter(|l| gain(l) >= min_gain).collect();
-    // Stable: equal gains keep the analysis's order (by p95, then mean).
-    ranked.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
-    let helpful: Vec<String> = ranked
-        .iter()
-        .take(3)
-        .map(|l| {
-            let g = gain(l);
-            let fig = if share {
-                format!("{:+.1} points", 100.0 * g)
-            } else {
-                format!("{:+.1} min", -g)
-            };
-            format!("{} ({fig})", l.label)
-        })
-        .collect();
-    let by = match measure {
-        FixMeasure::Objective(i) => format!("by effect on the objective closest to failing, `{}`", ctx.sc.objectives[i].text),
-        FixMeasure::Rto(i) => format!(
-            "by effect on the share of trials {} is back within its RTO",
-            ctx.sc.services[i].name
-        ),
-        FixMeasure::P95 => "by effect on p95 recovery".into(),
-    };
-    if helpful.is_empty() {
-        format!(
-            "Fix first ({by}): no single lever tried (a step 20% faster, one more person in a team, detection or acknowledgement 20% faster, escalation timeouts 20% shorter) improves it noticeably."
-        )
-    } else {
-        format!("Fix first, {by}: {}.", helpful.join("; "))
-    }
-}
-
 /// A section of the report: it appends its blocks, given the context and the drawn charts.
 type Section = fn(&Context<'_>, &[Chart], &mut Vec<Block>);
 
@@ -435,17 +104,17 @@ pub fn doc(ctx: &Context<'_>, charts: &[Chart]) -> Doc {
 
 fn verdict_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Verdict".into()));
-    let (tone, text) = verdict(ctx);
+    let (tone, text) = verdict::verdict(ctx);
     b.push(Block::Verdict {
         tone,
-        word: verdict_word(ctx, tone).into(),
+        word: verdict::verdict_word(ctx, tone).into(),
         text,
     });
-    b.push(Block::Para(verdict_rule(ctx)));
+    b.push(Block::Para(verdict::verdict_rule(ctx)));
     if let Some(c) = ctx.check {
-        b.push(objectives_table(c));
+        b.push(verdict::objectives_table(c));
     }
-    b.push(Block::List(findings(ctx)));
+    b.push(Block::List(findings::findings(ctx)));
 }
 
 fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
@@ -470,13 +139,13 @@ fn recovery_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     if sum.recovery.zero_share() > 0.0 {
         b.push(Block::Para(format!(
             "In {} of trials no business service went down (recovery time 0).",
-            pct(sum.recovery.zero_share())
+            share_pct(sum.recovery.zero_share())
         )));
     }
     if sum.not_recovered > 0 {
         b.push(Block::Para(format!(
             "In {} of trials the exercise had not recovered within the horizon ({}): those trials count as the horizon, and a quantile among them reads \"not recovered\".",
-            pct(sum.not_recovered_share()),
+            share_pct(sum.not_recovered_share()),
             human(sc.horizon)
         )));
     }
@@ -498,10 +167,6 @@ fn drills_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     ));
 }
 
-fn heads(names: &[&str]) -> Vec<String> {
-    names.iter().map(|s| s.to_string()).collect()
-}
-
 fn services_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     let (sc, sum) = (ctx.sc, ctx.sum);
     b.push(Block::Heading(2, "Business services".into()));
@@ -521,14 +186,18 @@ fn services_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
             vec![
                 s.name.clone(),
                 s.rto.map(human).unwrap_or_else(|| "none".into()),
-                if s.rto.is_some() { pct(sum.rto_met_share(i)) } else { "-".into() },
-                pct(d.zero_share()),
+                if s.rto.is_some() {
+                    share_pct(sum.rto_met_share(i))
+                } else {
+                    "-".into()
+                },
+                share_pct(d.zero_share()),
                 human(d.mean()),
                 human(d.quantile(0.95)),
                 human(sum.longest_outage[i].quantile(0.95)),
                 restored(0.5),
                 restored(0.95),
-                pct(sum.not_restored_share(i)),
+                share_pct(sum.not_restored_share(i)),
             ]
         })
         .collect();
@@ -571,8 +240,12 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
                 vec![
                     s.name.clone(),
                     s.rpo.map(human).unwrap_or_else(|| "none".into()),
-                    if s.rpo.is_some() { pct(sum.rpo_met_share(i)) } else { "-".into() },
-                    pct(d.zero_share()),
+                    if s.rpo.is_some() {
+                        share_pct(sum.rpo_met_share(i))
+                    } else {
+                        "-".into()
+                    },
+                    share_pct(d.zero_share()),
                     human(d.mean()),
                     human(d.quantile(0.5)),
                     human(d.quantile(0.95)),
@@ -590,7 +263,7 @@ fn stores_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
     if sum.leaked.count() > 0 && sum.leaked.max() > 0.0 {
         b.push(Block::Para(format!(
             "Data leaked by attacks: in {} of trials; mean {:.2}, p95 {:.2}, max {:.2} (the attack's unit).",
-            pct(1.0 - sum.leaked.zero_share()),
+            share_pct(1.0 - sum.leaked.zero_share()),
             sum.leaked.mean(),
             sum.leaked.quantile(0.95),
             sum.leaked.max()
@@ -608,7 +281,7 @@ fn levels_section(ctx: &Context<'_>, _: &[Chart], b: &mut Vec<Block>) {
         .levels
         .iter()
         .enumerate()
-        .map(|(i, l)| vec![l.clone(), pct(sum.level_share(i))])
+        .map(|(i, l)| vec![l.clone(), share_pct(sum.level_share(i))])
         .collect();
     b.push(table(heads(&["highest level reached", "share of trials"]), rows));
 }
@@ -642,7 +315,7 @@ fn critical_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) {
             vec![
                 s.id.clone(),
                 sc.teams[s.team].name.clone(),
-                pct(sum.criticality(i)),
+                share_pct(sum.criticality(i)),
                 format!("{:.2}", sum.mean_attempts(i)),
             ]
         })
@@ -701,7 +374,7 @@ fn sensitivity_section(ctx: &Context<'_>, charts: &[Chart], b: &mut Vec<Block>) 
             .filter(|(svc, _)| svc.rto.is_some())
             .map(|(_, &x)| x)
             .fold(1.0, f64::min);
-        pct(v)
+        share_pct(v)
     };
     let mut rows = vec![{
         let mut r = vec!["base plan".into(), human(s.base.p95), "-".into(), "-".into()];

@@ -84,3 +84,8 @@ pub struct Doc {
     /// Blocks in order.
     pub blocks: Vec<Block>,
 }
+
+/// A table's head from its column names.
+pub fn heads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}

@@ -3,6 +3,7 @@
 pub mod charts;
 pub mod content;
 pub mod doc;
+pub mod findings;
 pub mod full;
 pub mod html;
 pub mod json;

@@ -437,7 +437,7 @@ fn verdict_tones_follow_the_share_within_the_rto() {
             md_images: None,
             scores: None,
         };
-        let (tone, _) = report::content::verdict(&c);
+        let (tone, _) = report::verdict::verdict(&c);
         let worst = (0..sc.services.len()).map(|i| sum.rto_met_share(i)).fold(1.0, f64::min);
         (tone, worst)
     };
