@@ -8,9 +8,9 @@
 //! service's downtime, each step's duration), marking what the drill did not get to as
 //! censored (at least this long) rather than missing.
 //!
-//! Formats ([`parse`], loaded by [`load`]): the long CSV form `time,event,subject,outcome,note` (plus an optional
-//! `team` column), the short CSV form `step,start,end,outcome` for hand entry, and JSON Lines
-//! with the long form's fields. A record is read whole, parsed, then checked: names against
+//! Formats ([`parse`]; a file is read by [`load`]): the long CSV form
+//! `time,event,subject,outcome,note` (plus an optional `team` column), the short CSV form
+//! `step,start,end,outcome` for hand entry, and JSON Lines with the long form's fields. A record is read whole, parsed, then checked: names against
 //! the scenario, times in order, each step started before it finishes, no event twice.
 //! What hand-written files hold is read as meant: a byte order mark, header and event names
 //! in any case, trailing empty fields, comment lines among the rows (positions stay right),
